@@ -1,0 +1,52 @@
+import logging
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, status
+
+from reports.backend.api.dependencies import Jobs
+from reports.backend.schemas import Job, ReportRequest
+from reports.backend.service import JobNotFound
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """Liveness: the process serves requests."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def ready(jobs: Jobs) -> dict[str, str]:
+    """Readiness: the queue is reachable, so submissions can be accepted."""
+    try:
+        jobs.queue.check()
+    except Exception as error:  # any client or network error means "not ready"
+        logger.warning("queue unreachable", extra={"error": str(error)})
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "queue unreachable") from error
+    return {"status": "ready"}
+
+
+@router.post("/reports", status_code=status.HTTP_202_ACCEPTED)
+def submit_report(
+    request: ReportRequest,
+    jobs: Jobs,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Job:
+    """Queue a report job. Repeating a request with the same Idempotency-Key returns the same job."""
+    return jobs.submit(request, idempotency_key=idempotency_key)
+
+
+@router.get("/reports/{job_id}")
+def read_report(job_id: str, jobs: Jobs) -> Job:
+    if not _JOB_ID.fullmatch(job_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
+    try:
+        return jobs.get(job_id)
+    except JobNotFound as missing:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from missing
