@@ -5,7 +5,9 @@ from stack.libs.settings import ServiceSettings
 
 
 def test_client_uses_configured_endpoint_and_path_style_s3() -> None:
-    settings = ServiceSettings.model_validate({"AWS_ENDPOINT_URL": "http://127.0.0.1:5999", "AWS_REGION": "eu-central-1"})
+    settings = ServiceSettings.model_validate(
+        {"AWS_ENDPOINT_URL": "http://127.0.0.1:5999", "AWS_REGION": "eu-central-1"}
+    )
     s3 = aws_client("s3", settings)
     assert s3.meta.endpoint_url == "http://127.0.0.1:5999"
     assert s3.meta.region_name == "eu-central-1"
