@@ -34,8 +34,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO", stream=None) -> None:
-    """Route the root logger (and uvicorn's) to one JSON handler."""
+def configure_logging(level: str = "INFO", stream=None, uvicorn_access_log: bool = False) -> None:
+    """Route the root logger (and uvicorn's) to one JSON handler.
+
+    uvicorn's access log is off by default: a service logs each request itself, with its
+    request id and duration (see the reports API's RequestIdMiddleware).
+    """
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
@@ -44,3 +48,4 @@ def configure_logging(level: str = "INFO", stream=None) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").propagate = uvicorn_access_log

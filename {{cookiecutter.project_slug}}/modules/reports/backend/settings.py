@@ -15,3 +15,10 @@ class ReportsSettings(ServiceSettings):
     # Worker: messages per receive call (1-10) and long-poll wait (0-20 s).
     receive_batch_size: int = 10
     receive_wait_seconds: int = 20
+    # Worker: how long a received message stays hidden from other workers; extended in the
+    # background while its job runs, so it only matters when a worker dies.
+    visibility_timeout_seconds: int = 30
+    # Worker: seconds before a failed attempt is delivered again.
+    retry_delay_seconds: int = 5
+    # Worker: after SIGTERM, exit at the latest after this long (ECS kills at 30 s).
+    shutdown_timeout_seconds: float = 25.0

@@ -1,4 +1,9 @@
-"""Entry point of the API server PEX: serves the app with uvicorn."""
+"""Entry point of the API server PEX: serves the app with uvicorn.
+
+Listens on HOST:PORT, or on an already bound socket inherited as file descriptor
+LISTEN_FD (the local runtime and the tests bind port 0 and hand the socket over, so no
+other process can take the port in between).
+"""
 
 import os
 
@@ -6,12 +11,15 @@ import uvicorn
 
 
 def main() -> None:
+    listen_fd = os.environ.get("LISTEN_FD")
     uvicorn.run(
         "reports.backend.api.app:app",
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "8000")),
+        fd=int(listen_fd) if listen_fd else None,
         log_config=None,  # keep the JSON logging that create_app() set up
-        access_log=False,
+        access_log=False,  # RequestIdMiddleware logs each request with its id instead
+        timeout_graceful_shutdown=10,
     )
 
 

@@ -1,10 +1,14 @@
 """The reports module's data contract, shared by the API, the worker and the public client."""
 
 from enum import Enum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_VALUES = 10_000
+
+# JSON has no NaN or infinity, and a summary of them means nothing: refuse them at the door.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class ReportRequest(BaseModel):
@@ -13,7 +17,7 @@ class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=200)
-    values: list[float] = Field(min_length=1, max_length=MAX_VALUES)
+    values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_VALUES)
 
 
 class ReportSummary(BaseModel):

@@ -1,8 +1,14 @@
 """SQS and S3 adapters for the job queue and the job store."""
 
+import json
 from typing import Any
 
 from reports.backend.schemas import Job, JobMessage
+from stack.libs.json_logging import request_id
+
+# SQS message attribute that carries the id of the API request that queued a job, so the
+# worker's log lines for that job carry the same request id as the API's.
+REQUEST_ID_ATTRIBUTE = "RequestId"
 
 
 class SqsJobQueue:
@@ -11,10 +17,23 @@ class SqsJobQueue:
         self.queue_url = queue_url
 
     def send(self, message: JobMessage) -> None:
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json())
+        attributes = {}
+        current_request = request_id.get()
+        if current_request:
+            attributes[REQUEST_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": current_request}
+        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=attributes)
 
     def check(self) -> None:
         self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+
+
+def max_receives(sqs: Any, queue_url: str) -> int | None:
+    """The queue's ``maxReceiveCount``: deliveries before SQS moves a message to the
+    dead-letter queue, or None when the queue has no redrive policy."""
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])["Attributes"]
+    if "RedrivePolicy" not in attributes:
+        return None
+    return int(json.loads(attributes["RedrivePolicy"])["maxReceiveCount"])
 
 
 class S3JobStore:

@@ -64,23 +64,31 @@ class ReportJobs:
         return job
 
     def process(self, message: JobMessage) -> Job:
-        """Do the work of one message. Safe to repeat: a finished job is not redone."""
+        """Do the work of one message. Safe to repeat: a finished job is not redone.
+
+        Input the business rule refuses fails the job at once (retrying cannot help); any
+        other error propagates, so the queue delivers the message again.
+        """
         current = self.store.load(message.job_id)
         if current is not None and current.state is not JobState.QUEUED:
             logger.info("job already finished, skipping", extra={"job_id": message.job_id})
             return current
-        job = Job(
-            job_id=message.job_id,
-            state=JobState.DONE,
-            title=message.request.title,
-            result=summarise(message.request.values),
-        )
+        try:
+            result = summarise(message.request.values)
+        except ValueError as refused:
+            return self.fail(message, str(refused))
+        job = Job(job_id=message.job_id, state=JobState.DONE, title=message.request.title, result=result)
         self.store.save(job)
-        logger.info("job done", extra={"job_id": job.job_id})
+        logger.info("job done, result stored", extra={"job_id": job.job_id})
         return job
 
     def fail(self, message: JobMessage, reason: str) -> Job:
-        """Mark a job as failed for good (e.g. its message went to the dead-letter queue)."""
+        """Mark a job as failed for good (its input was refused, or its message is going to
+        the dead-letter queue). A job that already finished keeps its outcome."""
+        current = self.store.load(message.job_id)
+        if current is not None and current.state is not JobState.QUEUED:
+            return current
         job = Job(job_id=message.job_id, state=JobState.FAILED, title=message.request.title, error=reason)
         self.store.save(job)
+        logger.warning("job failed", extra={"job_id": job.job_id, "reason": reason})
         return job

@@ -1,36 +1,74 @@
-"""Entry point of the worker PEX: consume the queue until SIGTERM or Ctrl-C."""
+"""Entry point of the worker PEX: consume the queue until SIGTERM or Ctrl-C.
 
+On the first SIGTERM/SIGINT the worker stops receiving, finishes the job in progress,
+hands back the messages it has not started, and exits; that takes at most the long-poll
+wait plus one job. If it takes longer than ``shutdown_timeout_seconds`` the process exits
+anyway (exit code 3): unfinished messages are redelivered, so nothing is lost, and the
+platform's own kill (ECS sends SIGKILL 30 s after SIGTERM) is never needed.
+"""
+
+import logging
+import os
 import signal
 import threading
+from collections.abc import Callable
 
-from reports.backend.service import ReportJobs
-from reports.backend.service.aws import S3JobStore, SqsJobQueue
+from reports.backend.service import JobQueue, JobStore, ReportJobs
+from reports.backend.service.aws import S3JobStore, SqsJobQueue, max_receives
 from reports.backend.settings import ReportsSettings
 from reports.backend.worker.consumer import JobConsumer
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
 
+logger = logging.getLogger(__name__)
 
-def main() -> None:
-    settings = ReportsSettings()
-    configure_logging(settings.log_level)
+EXIT_SHUTDOWN_TIMEOUT = 3
+
+
+def build_consumer(
+    settings: ReportsSettings, make_jobs: Callable[[JobQueue, JobStore], ReportJobs] = ReportJobs
+) -> JobConsumer:
     sqs = aws_client("sqs", settings)
-    jobs = ReportJobs(
-        queue=SqsJobQueue(sqs, settings.queue_url),
-        store=S3JobStore(aws_client("s3", settings), settings.bucket_name),
-    )
-    consumer = JobConsumer(
+    jobs = make_jobs(SqsJobQueue(sqs, settings.queue_url), S3JobStore(aws_client("s3", settings), settings.bucket_name))
+    return JobConsumer(
         sqs,
         settings.queue_url,
         jobs,
         batch_size=settings.receive_batch_size,
         wait_seconds=settings.receive_wait_seconds,
+        visibility_timeout=settings.visibility_timeout_seconds,
+        retry_delay=settings.retry_delay_seconds,
+        # Read from the queue, so the worker and the infrastructure cannot disagree.
+        max_receives=max_receives(sqs, settings.queue_url),
     )
+
+
+def run_until_signalled(consumer: JobConsumer, shutdown_timeout: float) -> None:
     stop = threading.Event()
-    # Stop receiving; the batch in hand is finished before run() returns.
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def give_up() -> None:
+        logger.error("shutdown took too long; exiting, unfinished messages will be redelivered")
+        logging.shutdown()
+        os._exit(EXIT_SHUTDOWN_TIMEOUT)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            return
+        logger.info("stopping: no new messages, finishing the job in progress", extra={"signal": signum})
+        stop.set()
+        deadline = threading.Timer(shutdown_timeout, give_up)
+        deadline.daemon = True
+        deadline.start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     consumer.run(stop)
+
+
+def main(make_jobs: Callable[[JobQueue, JobStore], ReportJobs] = ReportJobs) -> None:
+    settings = ReportsSettings()
+    configure_logging(settings.log_level)
+    run_until_signalled(build_consumer(settings, make_jobs), settings.shutdown_timeout_seconds)
 
 
 if __name__ == "__main__":
