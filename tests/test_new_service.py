@@ -1,0 +1,145 @@
+"""The new-service command: two services added to a fresh render, one using the other."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.rendering import git, pants, render_project
+
+NEW_SERVICE = ("run", "tools/new_service:new-service", "--")
+
+CONSUMER_CODE = '''\
+from ledger.backend.public import LedgerPublisher
+
+
+def forward_to_ledger(publisher: LedgerPublisher, text: str) -> str:
+    """Hand text to the ledger module's worker through its public publisher."""
+    return publisher.publish(text)
+'''
+
+CONSUMER_TEST = '''\
+import boto3
+from moto import mock_aws
+
+from gateway.backend.service.forwarding import forward_to_ledger
+from ledger.backend.public import LedgerPublisher
+
+
+@mock_aws
+def test_gateway_hands_work_to_ledger() -> None:
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    queue_url = sqs.create_queue(QueueName="ledger-tasks")["QueueUrl"]
+    task_id = forward_to_ledger(LedgerPublisher(sqs, queue_url), "an entry")
+    (message,) = sqs.receive_message(QueueUrl=queue_url)["Messages"]
+    assert task_id in message["Body"]
+'''
+
+
+def status(project: Path) -> str:
+    return git(project, "status", "--porcelain")
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A fresh render for a test that tries to change it."""
+    return render_project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def two_services(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = render_project(tmp_path_factory.mktemp("services"))
+    pants(project, *NEW_SERVICE, "ledger", "--no-api")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Add ledger (worker only)")
+    pants(project, *NEW_SERVICE, "gateway", "--no-worker", "--uses", "ledger")
+    (project / "modules/gateway/backend/service/forwarding.py").write_text(CONSUMER_CODE)
+    (project / "modules/gateway/backend/tests/test_forwarding.py").write_text(CONSUMER_TEST)
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Add gateway (API only) using ledger")
+    return project
+
+
+def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
+    ledger = two_services / "modules/ledger/backend"
+    gateway = two_services / "modules/gateway/backend"
+    assert (ledger / "worker").is_dir() and not (ledger / "api").exists()
+    assert (gateway / "api").is_dir() and not (gateway / "worker").exists()
+    for name in ("ledger", "gateway"):
+        assert (two_services / f"lockfiles/{name}.lock").is_file()
+        assert (two_services / f"3rdparty/python/{name}-requirements.txt").is_file()
+        assert f'{name} = "lockfiles/{name}.lock"' in (two_services / "pants.toml").read_text()
+
+
+def test_everything_passes_with_the_new_services(two_services: Path) -> None:
+    pants(two_services, "tailor", "--check", "update-build-files", "--check", "lint", "check", "test", "::")
+    pants(two_services, "--filter-target-type=-docker_image", "package", "::")
+    assert (two_services / "dist/modules.gateway.backend.api/api-server.pex").is_file()
+    assert (two_services / "dist/modules.ledger.backend.worker/queue-worker.pex").is_file()
+
+
+def test_consumer_gets_public_code_only(two_services: Path) -> None:
+    deps = pants(two_services, "dependencies", "--transitive", "modules/gateway/backend/service/forwarding.py").stdout
+    assert "modules/ledger/backend/public/publisher.py@resolve=gateway" in deps
+    ledger_private = [
+        line for line in deps.splitlines()
+        if line.startswith("modules/ledger/") and "/public/" not in line and "/schemas/" not in line
+    ]
+    assert ledger_private == []
+
+
+def test_private_import_from_another_module_is_rejected(two_services: Path, tmp_path: Path) -> None:
+    private = two_services / "modules/gateway/backend/service/private_use.py"
+    private.write_text("from ledger.backend.service import TaskService\n\nSERVICE = TaskService\n")
+    try:
+        result = pants(two_services, "dependencies", "modules/gateway::", check=False)
+    finally:
+        private.unlink()
+    assert result.returncode != 0
+    assert "ledger.backend.service" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Billing"], "is not valid"),
+        (["json"], "would shadow Python's own"),
+        (["reports"], "already exists"),
+        (["solo", "--no-api", "--no-worker"], "needs an API, a worker or both"),
+        (["solo", "--uses", "nowhere"], "no module with a public package"),
+    ],
+)
+def test_bad_requests_fail_clearly_and_change_nothing(project_copy: Path, args: list[str], message: str) -> None:
+    result = pants(project_copy, *NEW_SERVICE, *args, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Nothing was changed." in result.stderr
+    assert status(project_copy) == ""
+
+
+def test_dirty_files_it_would_overwrite_stop_it(project_copy: Path) -> None:
+    pants_toml = project_copy / "pants.toml"
+    pants_toml.write_text(pants_toml.read_text() + "\n# local edit\n")
+    result = pants(project_copy, *NEW_SERVICE, "billing", check=False)
+    assert result.returncode != 0
+    assert "uncommitted changes" in result.stderr and "pants.toml" in result.stderr
+    assert status(project_copy) == " M pants.toml"
+    assert not (project_copy / "modules/billing").exists()
+
+
+def test_failure_halfway_rolls_back(project_copy: Path) -> None:
+    # Lockfile generation needs PyPI: an unreachable index makes that step fail.
+    env_file = project_copy / ".pants.rc"
+    env_file.write_text('[python-repos]\nindexes = ["http://127.0.0.1:9/simple/"]\n')
+    git(project_copy, "add", ".pants.rc")
+    git(project_copy, "commit", "-q", "-m", "offline index")
+    result = pants(project_copy, *NEW_SERVICE, "billing", check=False, timeout=600)
+    assert result.returncode != 0
+    assert "generating lockfiles/billing.lock failed" in result.stderr
+    assert status(project_copy) == ""
+    assert not (project_copy / "modules/billing").exists()
+
+
+def test_command_is_documented(project: Path) -> None:
+    docs = (project / "docs/services.md").read_text()
+    assert "./pants run tools/new_service:new-service -- " in docs
+    assert "cruft update" in docs

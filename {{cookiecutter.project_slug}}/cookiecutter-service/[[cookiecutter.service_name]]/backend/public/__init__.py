@@ -1,0 +1,13 @@
+"""The [[ cookiecutter.service_name ]] module's public facade: the only part other modules may import."""
+
+[% if cookiecutter.has_api == "yes" %]from [[ cookiecutter.service_name ]].backend.public.client import [[ cookiecutter.service_class ]]Client
+[% endif %]from [[ cookiecutter.service_name ]].backend.public.publisher import [[ cookiecutter.service_class ]]Publisher
+from [[ cookiecutter.service_name ]].backend.schemas import Task, TaskResult, TaskState
+
+__all__ = [
+[% if cookiecutter.has_api == "yes" %]    "[[ cookiecutter.service_class ]]Client",
+[% endif %]    "[[ cookiecutter.service_class ]]Publisher",
+    "Task",
+    "TaskResult",
+    "TaskState",
+]

@@ -1,0 +1,12 @@
+"""Settings of the [[ cookiecutter.service_name ]] module, read from [[ cookiecutter.env_prefix ]]* environment variables."""
+
+from pydantic_settings import SettingsConfigDict
+
+from stack.libs.settings import ServiceSettings
+
+
+class [[ cookiecutter.service_class ]]Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="[[ cookiecutter.env_prefix ]]", extra="ignore", frozen=True)
+
+    queue_url: str = "http://127.0.0.1:5000/123456789012/[[ cookiecutter.service_name.replace('_', '-') ]]-tasks"
+    bucket_name: str = "[[ cookiecutter.service_name.replace('_', '-') ]]-results"

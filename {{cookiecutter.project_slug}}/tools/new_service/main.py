@@ -1,0 +1,182 @@
+"""Create a service module: ./pants run tools/new_service:new-service -- NAME [options].
+
+Renders cookiecutter-service/ into modules/NAME, registers the module's resolve (pants.toml,
+the BUILD prelude, 3rdparty/python, ruff's first-party list), writes its requirements file
+and generates its lockfile. Any failure undoes every change it made.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+from tools.new_service import registry
+from tools.new_service.naming import InvalidName, check_name
+
+
+class NewServiceError(Exception):
+    pass
+
+
+class Changes:
+    """Files written and folders created, remembered so that all of it can be undone."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.originals: dict[Path, str | None] = {}
+        self.created_dirs: list[Path] = []
+
+    def write(self, relative: str, text: str) -> None:
+        path = self.repo / relative
+        if path not in self.originals:
+            self.originals[path] = path.read_text() if path.exists() else None
+        path.write_text(text)
+
+    def edit(self, relative: str, change) -> None:
+        self.write(relative, change((self.repo / relative).read_text()))
+
+    def move_dir(self, source: Path, relative: str) -> None:
+        destination = self.repo / relative
+        shutil.move(str(source), str(destination))
+        self.created_dirs.append(destination)
+
+    def undo(self) -> None:
+        for directory in reversed(self.created_dirs):
+            shutil.rmtree(directory, ignore_errors=True)
+        for path, original in self.originals.items():
+            if original is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(original)
+
+
+def find_repo_root(start: Path) -> Path:
+    for candidate in (start, *start.parents):
+        if (candidate / "pants.toml").is_file() and (candidate / "cookiecutter-service").is_dir():
+            return candidate
+    raise NewServiceError("run this from inside the repository (no pants.toml with cookiecutter-service/ found)")
+
+
+def paths_touched(name: str, uses: list[str]) -> list[str]:
+    shared = ["pants.toml", "build-support/service_resolves.py", "3rdparty/python/BUILD", "ruff.toml"]
+    for provider in uses:
+        shared += [f"modules/{provider}/backend/public/BUILD", f"modules/{provider}/backend/schemas/BUILD"]
+    return shared
+
+
+def check_clean(repo: Path, name: str, uses: list[str]) -> None:
+    """Refuse to start when a file the command rewrites has uncommitted changes."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", *paths_touched(name, uses),
+         f"modules/{name}", f"3rdparty/python/{name}-requirements.txt", f"lockfiles/{name}.lock"],
+        cwd=repo, capture_output=True, text=True,
+    )
+    if status.returncode != 0:
+        raise NewServiceError(f"git status failed: {status.stderr.strip()} (the repository must be a git checkout)")
+    if status.stdout.strip():
+        raise NewServiceError(
+            "these files have uncommitted changes that the command would overwrite; commit or stash them first:\n"
+            + status.stdout.rstrip()
+        )
+
+
+def generate_lockfile(repo: Path, name: str) -> None:
+    # Nested inside `./pants run`: allow a second Pants process on this repo.
+    env = {**os.environ, "PANTS_CONCURRENT": "true", "PANTS_PANTSD": "false"}
+    result = subprocess.run(["./pants", "generate-lockfiles", f"--resolve={name}"], cwd=repo, env=env)
+    if result.returncode != 0:
+        raise NewServiceError(
+            f"generating lockfiles/{name}.lock failed (exit {result.returncode}, output above); "
+            "check that PyPI is reachable and try again"
+        )
+
+
+def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses: list[str], lock: bool = True) -> None:
+    if not (has_api or has_worker):
+        raise NewServiceError("a service needs an API, a worker or both: drop one of --no-api / --no-worker")
+    try:
+        check_name(name, repo)
+    except InvalidName as invalid:
+        raise NewServiceError(str(invalid)) from invalid
+    for provider in uses:
+        if not (repo / "modules" / provider / "backend" / "public").is_dir():
+            raise NewServiceError(f"--uses {provider}: there is no module with a public package at modules/{provider}")
+    check_clean(repo, name, uses)
+
+    changes = Changes(repo)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            rendered = Path(
+                cookiecutter(
+                    str(repo / "cookiecutter-service"),
+                    no_input=True,
+                    output_dir=scratch,
+                    extra_context={
+                        "service_name": name,
+                        "has_api": "yes" if has_api else "no",
+                        "has_worker": "yes" if has_worker else "no",
+                    },
+                )
+            )
+            requirements = (rendered / "requirements.txt").read_text()
+            (rendered / "requirements.txt").unlink()
+            changes.move_dir(rendered, f"modules/{name}")
+        changes.write(f"3rdparty/python/{name}-requirements.txt", requirements)
+        changes.edit("3rdparty/python/BUILD", lambda text: registry.add_requirements_target(text, name))
+        changes.edit("pants.toml", lambda text: registry.add_resolve(text, name))
+        changes.edit("build-support/service_resolves.py", lambda text: registry.add_service_resolve(text, name))
+        changes.edit("ruff.toml", lambda text: registry.add_first_party(text, name))
+        for provider in uses:
+            for part in ("public", "schemas"):
+                changes.edit(
+                    f"modules/{provider}/backend/{part}/BUILD",
+                    lambda text, provider=provider: registry.share_into_resolve(text, provider, name),
+                )
+        if lock:
+            changes.originals.setdefault(repo / f"lockfiles/{name}.lock", None)
+            generate_lockfile(repo, name)
+    except BaseException:
+        changes.undo()
+        raise
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="new-service", description=__doc__.split("\n\n")[0])
+    parser.add_argument("name", help="the module's name: lowercase letters, digits, '_' (e.g. billing)")
+    parser.add_argument("--no-api", dest="has_api", action="store_false", help="no HTTP API (worker only)")
+    parser.add_argument("--no-worker", dest="has_worker", action="store_false", help="no queue worker (API only)")
+    parser.add_argument(
+        "--uses", action="append", default=[], metavar="MODULE",
+        help="a module whose public package this one imports (repeatable)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    repo = find_repo_root(Path.cwd())
+    try:
+        create_service(repo, args.name, args.has_api, args.has_worker, args.uses)
+    except (NewServiceError, registry.RegistryError) as error:
+        print(f"new-service: {error}\nNothing was changed.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("new-service: interrupted; every change was undone.", file=sys.stderr)
+        return 130
+    except Exception as error:
+        print(f"new-service: failed ({type(error).__name__}: {error}); every change was undone.", file=sys.stderr)
+        return 1
+    print(
+        f"Created modules/{args.name} with resolve {args.name!r} and lockfiles/{args.name}.lock.\n"
+        f"Next: ./pants test modules/{args.name}:: and commit the new files."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
