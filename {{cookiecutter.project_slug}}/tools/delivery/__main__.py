@@ -1,0 +1,5 @@
+import sys
+
+from tools.delivery.cli import main
+
+sys.exit(main())

@@ -1,0 +1,261 @@
+"""`python3 -m tools.delivery <command>`: the decisions and chores of the GitHub workflows.
+
+Every command prints its result as JSON and, inside GitHub Actions, also writes it to
+$GITHUB_OUTPUT (lists and objects as compact JSON, ready for `fromJSON`). Event data is read
+from the event payload file GitHub provides ($GITHUB_EVENT_PATH), never from workflow
+expressions, so untrusted text (branch names, titles) never reaches a shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tools.delivery import ecr_images, github, pulumi_stacks, release, tags
+from tools.delivery.plan import Context, ci_scope, plan_event
+from tools.delivery.services import discover_services, read_pulumi_project
+
+
+def write_outputs(outputs: Mapping[str, Any]) -> None:
+    """Print outputs as JSON; append them to $GITHUB_OUTPUT when it is set."""
+    print(json.dumps(outputs, indent=2, sort_keys=True))
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as handle:
+        for key, value in outputs.items():
+            handle.write(format_output(key, value))
+
+
+def format_output(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = value
+    elif value is None:
+        text = ""
+    else:
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    if "\n" in text:
+        delimiter = "EOF_DELIVERY_OUTPUT"
+        while delimiter in text:
+            delimiter += "_"
+        return f"{key}<<{delimiter}\n{text}\n{delimiter}\n"
+    return f"{key}={text}\n"
+
+
+def _load_event(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    name = args.event_name or os.environ.get("GITHUB_EVENT_NAME")
+    path = args.event_path or os.environ.get("GITHUB_EVENT_PATH")
+    if not name or not path:
+        raise SystemExit("error: give --event-name and --event-path (in GitHub Actions they come from the environment)")
+    return name, json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _json_arg(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"error: {what} is not valid JSON: {error}") from error
+
+
+def cmd_services(args: argparse.Namespace) -> None:
+    services = discover_services(Path(args.repo))
+    write_outputs(
+        {
+            "services": [
+                {"name": s.name, "images": list(s.images), "pulumi_project": s.pulumi_project} for s in services
+            ],
+            "names": [s.name for s in services],
+        }
+    )
+
+
+def cmd_plan(args: argparse.Namespace) -> None:
+    event_name, payload = _load_event(args)
+    org = args.pulumi_org or os.environ.get("PULUMI_ORG")
+    if not org:
+        raise SystemExit("error: give --pulumi-org or set PULUMI_ORG")
+    repo = Path(args.repo)
+    plan = plan_event(event_name, payload, Context(repo=repo, services=discover_services(repo), pulumi_org=org))
+    result = plan.to_dict()
+    write_outputs(
+        {
+            **result,
+            "plan": result,
+            "has_images": bool(plan.images),
+            "has_stacks": bool(plan.stacks),
+            "has_services": bool(plan.services),
+        }
+    )
+
+
+def cmd_ci_scope(args: argparse.Namespace) -> None:
+    event_name, payload = _load_event(args)
+    write_outputs(ci_scope(event_name, payload, Path(args.repo)))
+
+
+def cmd_release(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    wanted = set(_json_arg(args.services, "--services"))
+    services = [s for s in discover_services(repo) if s.name in wanted]
+    unknown = wanted - {s.name for s in services}
+    if unknown:
+        raise SystemExit(f"error: no such service(s): {', '.join(sorted(unknown))}")
+    releases = []
+    for service in services:
+        made = release.release_service(
+            repo, service, branch=args.branch, sha=args.sha, publish=args.publish, command=args.semantic_release
+        )
+        print(f"{service.name}: " + (f"released {made.tag}" if made else "no release"), file=sys.stderr)
+        if made:
+            releases.append(made.to_dict())
+    images = [{"service": r["service"], **image} for r in releases for image in r["images"]]
+    write_outputs({"releases": releases, "images": images, "has_releases": bool(releases)})
+
+
+def cmd_tag_release_images(args: argparse.Namespace) -> None:
+    images = _json_arg(args.images, "--images")
+    for image in images:
+        ecr_images.add_tag(args.repository, image["source_tag"], image["release_tag"])
+        print(f"{args.repository}:{image['source_tag']} also tagged {image['release_tag']}", file=sys.stderr)
+    write_outputs({"tagged": [image["release_tag"] for image in images]})
+
+
+def cmd_image_exists(args: argparse.Namespace) -> None:
+    write_outputs({"exists": ecr_images.image_exists(args.repository, args.tag)})
+
+
+def cmd_publish_images(args: argparse.Namespace) -> None:
+    images = [i for i in _json_arg(args.images, "--images") if i["service"] == args.service]
+    releases = [r for r in _json_arg(args.release_images, "--release-images") if r["service"] == args.service]
+    pushed = ecr_images.publish_images(
+        Path(args.repo),
+        images,
+        releases,
+        registry=ecr_images.registry_of(args.aws_account_id, args.aws_region),
+        repository=args.repository,
+        region=args.aws_region,
+    )
+    write_outputs({"pushed": pushed})
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    org = args.pulumi_org or os.environ.get("PULUMI_ORG")
+    if not org:
+        raise SystemExit("error: give --pulumi-org or set PULUMI_ORG")
+    repo = Path(args.repo)
+    project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
+    qualified = tags.qualified_stack(org, project, args.stack)
+    pulumi_stacks.up(repo, qualified, args.work_dir, _json_arg(args.config, "--config"))
+    write_outputs({"stack": qualified})
+
+
+def cmd_destroy(args: argparse.Namespace) -> None:
+    stacks = _json_arg(args.stacks, "--stacks")
+    write_outputs({"destroyed": pulumi_stacks.destroy_stacks(Path(args.repo), stacks)})
+
+
+def cmd_sweep_previews(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    stale = pulumi_stacks.stacks_to_sweep(
+        pulumi_stacks.list_stacks(), github.open_pull_requests(args.repository), discover_services(repo)
+    )
+    destroyed = [] if args.dry_run else pulumi_stacks.destroy_stacks(repo, stale)
+    write_outputs({"stale": [s["qualified"] for s in stale], "destroyed": destroyed})
+
+
+def cmd_preview_comment(args: argparse.Namespace) -> None:
+    plan = _json_arg(args.plan, "--plan")
+    repo = Path(args.repo)
+    previews = [
+        (stack["service"], stack["qualified"], pulumi_stacks.stack_outputs(repo, stack)) for stack in plan["stacks"]
+    ]
+    body = github.render_preview_comment(int(plan["pr"]), str(plan["sha"]), previews)
+    write_outputs({"comment": github.upsert_comment(args.repository, int(plan["pr"]), body)})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python3 -m tools.delivery", description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", default=".", help="repository root (default: current directory)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def event_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--event-name", help="GitHub event name (default: $GITHUB_EVENT_NAME)")
+        p.add_argument("--event-path", help="event payload JSON file (default: $GITHUB_EVENT_PATH)")
+
+    p = sub.add_parser("services", help="list the service modules found in the repository")
+    p.set_defaults(func=cmd_services)
+
+    p = sub.add_parser("plan", help="what an event delivers: services, environment, stacks, image tags")
+    event_args(p)
+    p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("ci-scope", help="whether CI checks changed targets or everything")
+    event_args(p)
+    p.set_defaults(func=cmd_ci_scope)
+
+    p = sub.add_parser("release", help="run semantic-release for each given service")
+    p.add_argument("--services", required=True, help="JSON list of service names")
+    p.add_argument("--branch", default=os.environ.get("GITHUB_REF_NAME"), help="default: $GITHUB_REF_NAME")
+    p.add_argument("--sha", default=os.environ.get("GITHUB_SHA"), help="default: $GITHUB_SHA")
+    p.add_argument("--publish", action="store_true", help="push the tags and create GitHub releases")
+    p.add_argument(
+        "--semantic-release", nargs="+", default=[release.SEMANTIC_RELEASE], help="command that runs semantic-release"
+    )
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("tag-release-images", help="add release tags to the images a run pushed (ECR)")
+    p.add_argument("--repository", required=True, help="ECR repository name")
+    p.add_argument("--images", required=True, help="JSON list of {source_tag, release_tag}")
+    p.set_defaults(func=cmd_tag_release_images)
+
+    p = sub.add_parser("image-exists", help="whether an image tag is already in ECR")
+    p.add_argument("--repository", required=True)
+    p.add_argument("--tag", required=True)
+    p.set_defaults(func=cmd_image_exists)
+
+    p = sub.add_parser("publish-images", help="build a service's images with Pants and push them to ECR")
+    p.add_argument("--service", required=True)
+    p.add_argument("--images", required=True, help="JSON list of planned images (other services' are ignored)")
+    p.add_argument("--release-images", default="[]", help="JSON list of {service, component, release_tag}")
+    p.add_argument("--repository", required=True, help="ECR repository name")
+    p.add_argument("--aws-account-id", required=True)
+    p.add_argument("--aws-region", required=True)
+    p.set_defaults(func=cmd_publish_images)
+
+    p = sub.add_parser("up", help="pulumi up one stack with the given config values")
+    p.add_argument("--work-dir", required=True, help="the Pulumi program's directory")
+    p.add_argument("--stack", required=True, help="stack name, e.g. test or preview-42")
+    p.add_argument("--config", default="{}", help="JSON object of config values to set first")
+    p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("destroy", help="destroy and remove stacks; missing stacks are skipped")
+    p.add_argument("--stacks", required=True, help="JSON list of {qualified, work_dir}")
+    p.set_defaults(func=cmd_destroy)
+
+    p = sub.add_parser("sweep-previews", help="destroy preview stacks whose pull request is closed")
+    p.add_argument("--repository", default=os.environ.get("GITHUB_REPOSITORY"), help="owner/repo")
+    p.add_argument("--dry-run", action="store_true")
+    p.set_defaults(func=cmd_sweep_previews)
+
+    p = sub.add_parser("preview-comment", help="create or update the pull request's preview comment")
+    p.add_argument("--plan", required=True, help="the plan JSON of the preview run")
+    p.add_argument("--repository", default=os.environ.get("GITHUB_REPOSITORY"), help="owner/repo")
+    p.set_defaults(func=cmd_preview_comment)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "release" and not (args.branch and args.sha):
+        raise SystemExit("error: release needs --branch and --sha (or GITHUB_REF_NAME and GITHUB_SHA)")
+    args.func(args)
+    return 0

@@ -1,0 +1,95 @@
+"""Pulumi stack housekeeping: destroy (skipping stacks that never existed), sweep stale
+previews, read outputs. The `up` itself runs through the pulumi/actions step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tools.delivery import tags
+from tools.delivery.commands import Runner, run, stream
+from tools.delivery.services import Service
+
+
+def list_stacks(runner: Runner = run) -> set[str]:
+    """Fully-qualified names (org/project/stack) of every stack the backend holds."""
+    out = runner(["pulumi", "stack", "ls", "--all", "--json"], None)
+    return {entry["name"] for entry in json.loads(out or "[]")}
+
+
+def destroy_stacks(
+    repo: Path, stacks: Sequence[Mapping[str, Any]], runner: Runner = run, streamer: Runner = stream
+) -> list[str]:
+    """Destroy and remove each stack ({qualified, work_dir}) that exists; return those destroyed.
+
+    A stack that was never created (a pull request that changed no service, a service added
+    after its last push) is not an error: there is nothing to destroy.
+    """
+    existing = list_stacks(runner)
+    destroyed = []
+    for stack in stacks:
+        name = stack["qualified"]
+        if name not in existing:
+            print(f"{name}: no such stack, nothing to destroy")
+            continue
+        workdir = repo / stack["work_dir"]
+        streamer(["pulumi", "destroy", "--yes", "--skip-preview", "--stack", name], workdir)
+        runner(["pulumi", "stack", "rm", "--yes", "--stack", name], workdir)
+        print(f"{name}: destroyed and removed")
+        destroyed.append(name)
+    return destroyed
+
+
+def stale_previews(stack_names: Iterable[str], open_prs: Iterable[int]) -> list[str]:
+    """Preview stacks (…/preview-<pr>) whose pull request is no longer open."""
+    still_open = set(open_prs)
+    stale = []
+    for name in stack_names:
+        number = tags.pr_number_of_stack(name.rsplit("/", 1)[-1])
+        if number is not None and number not in still_open:
+            stale.append(name)
+    return sorted(stale)
+
+
+def stacks_to_sweep(
+    stack_names: Iterable[str], open_prs: Iterable[int], services: Sequence[Service]
+) -> list[dict[str, str]]:
+    """The stale preview stacks of this repository's services, with their program directory.
+
+    Stacks of projects that are not ours (another repository sharing the Pulumi org) are left alone.
+    """
+    by_project = {s.pulumi_project: s for s in services if s.pulumi_project}
+    selected = []
+    for name in stale_previews(stack_names, open_prs):
+        parts = name.split("/")
+        if len(parts) == 3 and parts[1] in by_project:
+            selected.append({"qualified": name, "work_dir": by_project[parts[1]].infrastructure_dir})
+    return selected
+
+
+def stack_outputs(repo: Path, stack: Mapping[str, Any], runner: Runner = run) -> dict[str, Any]:
+    out = runner(["pulumi", "stack", "output", "--json", "--stack", stack["qualified"]], repo / stack["work_dir"])
+    return dict(json.loads(out or "{}"))
+
+
+def up(
+    repo: Path,
+    qualified: str,
+    work_dir: str,
+    config: Mapping[str, str],
+    runner: Runner = run,
+    streamer: Runner = stream,
+) -> None:
+    """Create the stack if needed, set the given config values, and run `pulumi up`.
+
+    Values are set one by one (`pulumi config set`), so the committed Pulumi.<stack>.yaml
+    settings stay as they are; only the keys given here (the image tags) change.
+    """
+    workdir = repo / work_dir
+    runner(["pulumi", "stack", "select", "--create", "--stack", qualified], workdir)
+    for key, value in sorted(config.items()):
+        runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
+    streamer(["pulumi", "up", "--yes", "--skip-preview", "--stack", qualified], workdir)

@@ -1,0 +1,67 @@
+"""The service modules of this repository, found on disk rather than listed by hand.
+
+A service is a directory under modules/ with a Pulumi program (infrastructure/Pulumi.yaml)
+or a backend/ package. Its container images are the backend/<component>/Dockerfile files,
+so a service added by the new-service command is picked up without editing anything here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MODULES_DIR = "modules"
+
+# Pulumi.yaml's top-level `name:` line (no indentation, optional quotes).
+_PULUMI_NAME = re.compile(r"""^name:\s*["']?([^"'#\s]+)["']?\s*(?:#.*)?$""", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    # Components with a Dockerfile under backend/, e.g. ("api", "worker").
+    images: tuple[str, ...]
+    # The Pulumi project name from infrastructure/Pulumi.yaml, None without a program.
+    pulumi_project: str | None
+
+    @property
+    def path(self) -> str:
+        return f"{MODULES_DIR}/{self.name}"
+
+    @property
+    def infrastructure_dir(self) -> str:
+        return f"{self.path}/infrastructure"
+
+    def dockerfile(self, component: str) -> str:
+        return f"{self.path}/backend/{component}/Dockerfile"
+
+
+def discover_services(root: Path) -> list[Service]:
+    """Every service module under root/modules, sorted by name."""
+    modules = root / MODULES_DIR
+    if not modules.is_dir():
+        return []
+    services = []
+    for directory in sorted(p for p in modules.iterdir() if p.is_dir()):
+        pulumi_yaml = directory / "infrastructure" / "Pulumi.yaml"
+        backend = directory / "backend"
+        if not (pulumi_yaml.is_file() or backend.is_dir()):
+            continue
+        images = tuple(sorted(d.name for d in backend.glob("*") if (d / "Dockerfile").is_file()))
+        services.append(
+            Service(
+                name=directory.name,
+                images=images,
+                pulumi_project=read_pulumi_project(pulumi_yaml) if pulumi_yaml.is_file() else None,
+            )
+        )
+    return services
+
+
+def read_pulumi_project(pulumi_yaml: Path) -> str:
+    """The project name declared in a Pulumi.yaml (standard library only: no YAML parser)."""
+    match = _PULUMI_NAME.search(pulumi_yaml.read_text(encoding="utf-8"))
+    if not match:
+        raise ValueError(f"{pulumi_yaml} has no top-level 'name:' line; Pulumi needs one")
+    return match.group(1)
