@@ -29,7 +29,8 @@ class GitError(RuntimeError):
 
 
 def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+    # git from PATH (the runner's), arguments from this tool, no shell.
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)  # noqa: S603, S607
     if result.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {repo}: {result.stderr.strip()}")
     return result.stdout
@@ -40,7 +41,10 @@ def is_commit(repo: Path, rev: str | None) -> bool:
     if not rev or rev == ZERO_SHA:
         return False
     result = subprocess.run(
-        ["git", "cat-file", "-e", rev + "^{commit}"], cwd=repo, capture_output=True, check=False
+        ["git", "cat-file", "-e", rev + "^{commit}"],  # noqa: S603, S607
+        cwd=repo,
+        capture_output=True,
+        check=False,
     )
     return result.returncode == 0
 

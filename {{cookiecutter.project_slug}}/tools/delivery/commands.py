@@ -20,7 +20,8 @@ Runner = Callable[..., str]
 
 
 def run(args: Sequence[str], cwd: Path | None = None, stdin: str | None = None) -> str:
-    result = subprocess.run(list(args), cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
+    # The argv comes from this tool's own code (fixed CLIs), never through a shell.
+    result = subprocess.run(list(args), cwd=cwd, input=stdin, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise CommandError(args, result.returncode, result.stderr)
     return result.stdout
@@ -28,7 +29,7 @@ def run(args: Sequence[str], cwd: Path | None = None, stdin: str | None = None) 
 
 def stream(args: Sequence[str], cwd: Path | None = None) -> str:
     """Run a long command (Pants, docker push) with its output going to the job log."""
-    result = subprocess.run(list(args), cwd=cwd, check=False)
+    result = subprocess.run(list(args), cwd=cwd, check=False)  # noqa: S603 - fixed CLIs, no shell
     if result.returncode != 0:
         raise CommandError(args, result.returncode, "see its output above")
     return ""

@@ -22,9 +22,7 @@ def open_pull_requests(repository: str, runner: Runner = run) -> set[int]:
     return {int(pr["number"]) for pr in json.loads(out or "[]")}
 
 
-def render_preview_comment(
-    pr: int, sha: str, previews: Sequence[tuple[str, str, Mapping[str, Any]]]
-) -> str:
+def render_preview_comment(pr: int, sha: str, previews: Sequence[tuple[str, str, Mapping[str, Any]]]) -> str:
     """Markdown for the preview comment; previews are (service, qualified stack, outputs)."""
     lines = [PREVIEW_MARKER, f"### Preview stacks for #{pr}", "", f"Deployed from `{sha[:12]}`.", ""]
     if not previews:

@@ -82,7 +82,7 @@ def release_service(
         config = Path(scratch) / "release.json"
         config.write_text(json.dumps(release_config(service.name)), encoding="utf-8")
         base = [*command, "-c", str(config), "version"]
-        next_tag = _run(base + ["--print-tag"], workdir).strip().splitlines()[-1].strip()
+        next_tag = _run([*base, "--print-tag"], workdir).strip().splitlines()[-1].strip()
         if not next_tag.startswith(f"{service.name}-v"):
             raise ReleaseError(f"semantic-release printed an unexpected tag for {service.name}: {next_tag!r}")
         if git(repo, "tag", "--list", next_tag).strip():
@@ -114,7 +114,15 @@ def _run(args: Sequence[str], cwd: Path) -> str:
     # semantic-release writes its own step outputs when it sees GITHUB_OUTPUT; ours are
     # the only ones the workflow reads.
     env.pop("GITHUB_OUTPUT", None)
-    result = subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    # The semantic-release command and our own flags, no shell.
+    result = subprocess.run(
+        list(args),  # noqa: S603
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise ReleaseError(
             f"{' '.join(args)} failed in {cwd} (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"

@@ -47,8 +47,14 @@ class Repo:
 
     def git(self, *args: str) -> str:
         env = {**os.environ, **GIT_ENV, "HOME": str(self.path.parent)}
+        # git from PATH, as the workflows run it.
         result = subprocess.run(
-            ["git", *args], cwd=self.path, env=env, capture_output=True, text=True, check=False
+            ["git", *args],  # noqa: S603, S607
+            cwd=self.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
         return result.stdout.strip()

@@ -46,7 +46,10 @@ def test_plan_writes_matrices_for_from_json(repo: Repo, tmp_path: Path, monkeypa
     assert values["has_images"] == "true"
     assert values["release"] == "true"
     assert json.loads(values["services"]) == ["reports"]
-    assert [i["tag"] for i in json.loads(values["images"])] == [f"reports-dev-{after[:12]}", f"reports-worker-dev-{after[:12]}"]
+    assert [i["tag"] for i in json.loads(values["images"])] == [
+        f"reports-dev-{after[:12]}",
+        f"reports-worker-dev-{after[:12]}",
+    ]
     assert json.loads(values["plan"])["stacks"][0]["qualified"] == "acme/reports/test"
 
 
@@ -60,7 +63,19 @@ def test_plan_of_a_docs_only_pull_request_has_empty_matrices(
     output = tmp_path / "github_output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
 
-    main(["--repo", str(repo.path), "plan", "--event-name", "pull_request", "--event-path", str(event), "--pulumi-org", "acme"])
+    main(
+        [
+            "--repo",
+            str(repo.path),
+            "plan",
+            "--event-name",
+            "pull_request",
+            "--event-path",
+            str(event),
+            "--pulumi-org",
+            "acme",
+        ]
+    )
 
     values = _outputs(output)
     assert values["action"] == "preview"

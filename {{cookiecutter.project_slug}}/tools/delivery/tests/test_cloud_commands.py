@@ -45,7 +45,10 @@ def test_destroy_skips_stacks_that_never_existed(tmp_path: Path) -> None:
             ["pulumi", "destroy", "--yes", "--skip-preview", "--stack", "acme/reports/preview-5"],
             tmp_path / "modules/reports/infrastructure",
         ),
-        (["pulumi", "stack", "rm", "--yes", "--stack", "acme/reports/preview-5"], tmp_path / "modules/reports/infrastructure"),
+        (
+            ["pulumi", "stack", "rm", "--yes", "--stack", "acme/reports/preview-5"],
+            tmp_path / "modules/reports/infrastructure",
+        ),
     ]
 
 
@@ -129,7 +132,14 @@ def test_release_tag_reuses_the_pushed_manifest() -> None:
     cli = FakeCli(
         {
             ("aws", "ecr", "batch-get-image"): json.dumps(
-                {"images": [{"imageManifest": manifest, "imageManifestMediaType": "application/vnd.oci.image.manifest.v1+json"}]}
+                {
+                    "images": [
+                        {
+                            "imageManifest": manifest,
+                            "imageManifestMediaType": "application/vnd.oci.image.manifest.v1+json",
+                        }
+                    ]
+                }
             )
         }
     )
@@ -141,7 +151,13 @@ def test_release_tag_reuses_the_pushed_manifest() -> None:
 
 
 def test_release_tag_of_a_missing_image_names_it() -> None:
-    cli = FakeCli({("aws", "ecr", "batch-get-image"): json.dumps({"images": [], "failures": [{"failureReason": "Requested image not found"}]})})
+    cli = FakeCli(
+        {
+            ("aws", "ecr", "batch-get-image"): json.dumps(
+                {"images": [], "failures": [{"failureReason": "Requested image not found"}]}
+            )
+        }
+    )
     with pytest.raises(LookupError, match="acme-services:reports-dev-x cannot be released: Requested image not found"):
         ecr_images.add_tag("acme-services", "reports-dev-x", "reports-v1.0.0", runner=cli)
 
@@ -150,7 +166,12 @@ def test_retagging_again_is_not_an_error() -> None:
     def exists(args: Sequence[str]) -> str:
         raise CommandError(args, 254, "An error occurred (ImageAlreadyExistsException)")
 
-    cli = FakeCli({("aws", "ecr", "batch-get-image"): json.dumps({"images": [{"imageManifest": "{}"}]}), ("aws", "ecr", "put-image"): exists})
+    cli = FakeCli(
+        {
+            ("aws", "ecr", "batch-get-image"): json.dumps({"images": [{"imageManifest": "{}"}]}),
+            ("aws", "ecr", "put-image"): exists,
+        }
+    )
     ecr_images.add_tag("r", "a", "b", runner=cli)
 
 
@@ -175,9 +196,30 @@ def test_up_sets_only_the_given_config_then_runs_up(tmp_path: Path) -> None:
     workdir = tmp_path / "modules/reports/infrastructure"
     assert cli.calls == [
         (["pulumi", "stack", "select", "--create", "--stack", "acme/reports/test"], workdir),
-        (["pulumi", "config", "set", "--stack", "acme/reports/test", "--", "api_image_tag", "reports-dev-0123456789ab"], workdir),
         (
-            ["pulumi", "config", "set", "--stack", "acme/reports/test", "--", "worker_image_tag", "reports-worker-dev-0123456789ab"],
+            [
+                "pulumi",
+                "config",
+                "set",
+                "--stack",
+                "acme/reports/test",
+                "--",
+                "api_image_tag",
+                "reports-dev-0123456789ab",
+            ],
+            workdir,
+        ),
+        (
+            [
+                "pulumi",
+                "config",
+                "set",
+                "--stack",
+                "acme/reports/test",
+                "--",
+                "worker_image_tag",
+                "reports-worker-dev-0123456789ab",
+            ],
             workdir,
         ),
         (["pulumi", "up", "--yes", "--skip-preview", "--stack", "acme/reports/test"], workdir),
@@ -192,10 +234,27 @@ def _packaged(repo: Path, directory: str, image_id: str) -> None:
 
 def test_publish_builds_only_missing_images_and_adds_release_tags(tmp_path: Path) -> None:
     images = [
-        {"service": "reports", "component": "api", "dockerfile": "modules/reports/backend/api/Dockerfile", "tag": "reports-dev-abc"},
-        {"service": "reports", "component": "worker", "dockerfile": "modules/reports/backend/worker/Dockerfile", "tag": "reports-worker-dev-abc"},
+        {
+            "service": "reports",
+            "component": "api",
+            "dockerfile": "modules/reports/backend/api/Dockerfile",
+            "tag": "reports-dev-abc",
+        },
+        {
+            "service": "reports",
+            "component": "worker",
+            "dockerfile": "modules/reports/backend/worker/Dockerfile",
+            "tag": "reports-worker-dev-abc",
+        },
     ]
-    releases = [{"service": "reports", "component": "worker", "source_tag": "reports-worker-dev-abc", "release_tag": "reports-worker-v1.0.0"}]
+    releases = [
+        {
+            "service": "reports",
+            "component": "worker",
+            "source_tag": "reports-worker-dev-abc",
+            "release_tag": "reports-worker-v1.0.0",
+        }
+    ]
     _packaged(tmp_path, "modules.reports.backend.worker", "sha256:worker")
 
     def describe(args: Sequence[str]) -> str:
@@ -220,7 +279,12 @@ def test_publish_builds_only_missing_images_and_adds_release_tags(tmp_path: Path
     assert ["docker", "login", "--username", "AWS", "--password-stdin", "1.dkr.ecr.eu-west-1.amazonaws.com"] in commands
     assert "secret-password" in cli.stdin
     assert ["./pants", "package", "modules/reports/backend/worker/Dockerfile"] in commands
-    assert ["docker", "tag", "sha256:worker", "1.dkr.ecr.eu-west-1.amazonaws.com/acme:reports-worker-dev-abc"] in commands
+    assert [
+        "docker",
+        "tag",
+        "sha256:worker",
+        "1.dkr.ecr.eu-west-1.amazonaws.com/acme:reports-worker-dev-abc",
+    ] in commands
     assert ["docker", "push", "1.dkr.ecr.eu-west-1.amazonaws.com/acme:reports-worker-dev-abc"] in commands
     assert not any(c[:2] == ["docker", "push"] and c[2].endswith(":reports-dev-abc") for c in commands)
     assert pushed == ["reports-dev-abc", "reports-worker-dev-abc", "reports-worker-v1.0.0"]

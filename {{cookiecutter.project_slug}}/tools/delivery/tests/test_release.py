@@ -98,7 +98,9 @@ def test_no_release_when_the_next_tag_already_exists(
     assert not calls.exists()
 
 
-def test_an_unexpected_tag_is_an_error(repo: Repo, fake: tuple[list[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_tag_is_an_error(
+    repo: Repo, fake: tuple[list[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     command, _ = fake
     monkeypatch.setenv("NEXT_TAG", "v1.0.0")
     reports = next(s for s in discover_services(repo.path) if s.name == "reports")
