@@ -30,7 +30,8 @@ class SqsJobQueue:
 def max_receives(sqs: Any, queue_url: str) -> int | None:
     """The queue's ``maxReceiveCount``: deliveries before SQS moves a message to the
     dead-letter queue, or None when the queue has no redrive policy."""
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])["Attributes"]
+    # No "Attributes" at all in the answer when the queue has none of those asked for.
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
     if "RedrivePolicy" not in attributes:
         return None
     return int(json.loads(attributes["RedrivePolicy"])["maxReceiveCount"])

@@ -76,3 +76,11 @@ def test_readiness_follows_the_queue(client: TestClient, queue) -> None:
     response = client.get("/ready")
     assert response.status_code == 503
     assert response.json() == {"detail": "queue unreachable"}
+
+
+def test_non_finite_numbers_are_refused(client: TestClient) -> None:
+    response = client.post(
+        "/reports", content=b'{"title": "t", "values": [1, NaN]}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "values", 1]

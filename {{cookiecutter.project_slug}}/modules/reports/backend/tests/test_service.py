@@ -56,3 +56,24 @@ def test_failed_job_keeps_reason(jobs: ReportJobs, queue) -> None:
 def test_unknown_job(jobs: ReportJobs) -> None:
     with pytest.raises(JobNotFound):
         jobs.get("0" * 32)
+
+
+def test_refused_input_fails_the_job_instead_of_raising(jobs: ReportJobs, queue) -> None:
+    job = jobs.submit(ReportRequest(title="q1", values=[1e308, 1e308]))
+    failed = jobs.process(queue.messages[0])
+    assert failed.state is JobState.FAILED
+    assert failed.error == "the values add up to more than a float can hold"
+    assert jobs.get(job.job_id) == failed
+
+
+def test_fail_keeps_a_finished_result(jobs: ReportJobs, queue) -> None:
+    jobs.submit(ReportRequest(title="q1", values=[1]))
+    done = jobs.process(queue.messages[0])
+    assert jobs.fail(queue.messages[0], "late failure") == done
+    assert jobs.get(done.job_id).state is JobState.DONE
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_requests_refuse_non_finite_numbers(value: float) -> None:
+    with pytest.raises(ValueError, match="finite number"):
+        ReportRequest(title="q1", values=[1, value])
