@@ -1,0 +1,1 @@
+"""The reports module's Pulumi program (resolve "infra"): see program.py."""

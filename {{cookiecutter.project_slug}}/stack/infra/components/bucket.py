@@ -1,0 +1,116 @@
+"""A private, encrypted S3 bucket."""
+
+import json
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+
+class PrivateBucket(pulumi.ComponentResource):
+    """``name`` is the bucket's physical name.
+
+    Public access is blocked at the bucket, ACLs are disabled, objects are encrypted with
+    S3-managed keys and requests without TLS are denied. ``versioned`` keeps overwritten
+    objects for ``noncurrent_days``. ``force_destroy`` lets ``pulumi destroy`` delete a
+    bucket that still holds objects: for preview stacks only, which are torn down with
+    their pull request.
+    """
+
+    bucket: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: str,
+        tags: Mapping[str, str],
+        versioned: bool = True,
+        noncurrent_days: int = 30,
+        force_destroy: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pantstack:aws:PrivateBucket", resource_name, None, opts)
+        if len(name) > 63:
+            raise ValueError(f"bucket name {name!r} is {len(name)} characters; S3 allows 63")
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(resource_name, bucket=name, force_destroy=force_destroy, tags=dict(tags), opts=child)
+        aws.s3.BucketPublicAccessBlock(
+            f"{resource_name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{resource_name}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{resource_name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{resource_name}-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [arn, f"{arn}/*"],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        if versioned:
+            versioning = aws.s3.BucketVersioning(
+                f"{resource_name}-versioning",
+                bucket=bucket.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+                opts=child,
+            )
+            aws.s3.BucketLifecycleConfiguration(
+                f"{resource_name}-noncurrent-expiry",
+                bucket=bucket.id,
+                rules=[
+                    aws.s3.BucketLifecycleConfigurationRuleArgs(
+                        id="expire-noncurrent-versions",
+                        status="Enabled",
+                        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                            noncurrent_days=noncurrent_days
+                        ),
+                        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                            days_after_initiation=7
+                        ),
+                    )
+                ],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            )
+        self.bucket = bucket.bucket
+        self.arn = bucket.arn
+        self.register_outputs({"bucket": self.bucket, "arn": self.arn})

@@ -1,0 +1,230 @@
+"""A Fargate service behind a public Application Load Balancer."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.infra.components import fargate
+from stack.infra.components.fargate import FargateTaskArgs
+
+
+@dataclass(frozen=True)
+class HttpServiceArgs:
+    task: FargateTaskArgs
+    public_subnet_ids: pulumi.Input[Sequence[str]]
+    container_port: int = 8000
+    health_check_path: str = "/health"
+    # Average CPU the service scales to keep, in percent.
+    cpu_target_percent: float = 60.0
+    # With a certificate the ALB serves HTTPS on 443 and redirects 80 there.
+    certificate_arn: pulumi.Input[str] | None = None
+    ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
+
+
+class HttpService(pulumi.ComponentResource):
+    """ALB -> target group (health-checked) -> Fargate tasks in private subnets.
+
+    Tasks accept traffic on ``container_port`` from the load balancer's security group
+    only. The task count follows CPU between the configured bounds.
+    """
+
+    url: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: HttpServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("pantstack:aws:HttpService", resource_name, None, opts)
+        task = args.task
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(task.tags)
+
+        log_group = fargate.create_log_group(self, resource_name, task)
+        roles = fargate.create_task_roles(self, resource_name, task, log_group)
+
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{resource_name}-alb-sg",
+            name=f"{task.name}-alb",
+            description=f"Load balancer of {task.name}",
+            vpc_id=task.vpc_id,
+            tags=tags,
+            opts=child,
+        )
+        task_sg = aws.ec2.SecurityGroup(
+            f"{resource_name}-task-sg",
+            name=f"{task.name}-tasks",
+            description=f"Tasks of {task.name}: reachable from its load balancer only",
+            vpc_id=task.vpc_id,
+            tags=tags,
+            opts=child,
+        )
+        listener_ports = [443, 80] if args.certificate_arn else [80]
+        for port in listener_ports:
+            for index, cidr in enumerate(args.ingress_cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{resource_name}-alb-in-{port}-{index}",
+                    security_group_id=alb_sg.id,
+                    cidr_ipv4=cidr,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    tags=tags,
+                    opts=child,
+                )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{resource_name}-alb-to-tasks",
+            security_group_id=alb_sg.id,
+            referenced_security_group_id=task_sg.id,
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            tags=tags,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{resource_name}-tasks-from-alb",
+            security_group_id=task_sg.id,
+            referenced_security_group_id=alb_sg.id,
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            tags=tags,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{resource_name}-tasks-out",
+            security_group_id=task_sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            description="ECR, SQS, S3 and CloudWatch Logs endpoints",
+            tags=tags,
+            opts=child,
+        )
+
+        load_balancer = aws.lb.LoadBalancer(
+            f"{resource_name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[alb_sg.id],
+            subnets=args.public_subnet_ids,
+            drop_invalid_header_fields=True,
+            tags=tags,
+            opts=child,
+        )
+        target_group = aws.lb.TargetGroup(
+            f"{resource_name}-tg",
+            port=args.container_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=task.vpc_id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=args.health_check_path,
+                port="traffic-port",
+                protocol="HTTP",
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            tags=tags,
+            opts=child,
+        )
+        forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
+        if args.certificate_arn:
+            listener = aws.lb.Listener(
+                f"{resource_name}-https",
+                load_balancer_arn=load_balancer.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificate_arn=args.certificate_arn,
+                default_actions=[forward],
+                tags=tags,
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{resource_name}-http-redirect",
+                load_balancer_arn=load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            port="443", protocol="HTTPS", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+                tags=tags,
+                opts=child,
+            )
+            scheme = "https"
+        else:
+            listener = aws.lb.Listener(
+                f"{resource_name}-http",
+                load_balancer_arn=load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[forward],
+                tags=tags,
+                opts=child,
+            )
+            scheme = "http"
+
+        task_definition = fargate.create_task_definition(
+            self,
+            resource_name,
+            task,
+            container_name="app",
+            roles=roles,
+            log_group=log_group,
+            container_port=args.container_port,
+        )
+        service = fargate.create_service(
+            self,
+            resource_name,
+            task,
+            task_definition=task_definition,
+            security_group_ids=[task_sg.id],
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_group.arn, container_name="app", container_port=args.container_port
+                )
+            ],
+            # The target group must be attached to the load balancer before ECS registers tasks.
+            depends_on=[listener],
+        )
+        scaling = fargate.create_scaling_target(self, resource_name, task, service)
+        aws.appautoscaling.Policy(
+            f"{resource_name}-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=scaling.service_namespace,
+            scalable_dimension=scaling.scalable_dimension,
+            resource_id=scaling.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=args.cpu_target_percent,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+                scale_in_cooldown=300,
+                scale_out_cooldown=60,
+            ),
+            opts=child,
+        )
+
+        self.url = load_balancer.dns_name.apply(lambda host: f"{scheme}://{host}")
+        self.service_name = service.name
+        self.log_group_name = log_group.name
+        self.task_security_group_id = task_sg.id
+        self.task_role_arn = roles.task_role_arn
+        self.register_outputs(
+            {
+                "url": self.url,
+                "service_name": self.service_name,
+                "log_group_name": self.log_group_name,
+                "task_role_arn": self.task_role_arn,
+            }
+        )

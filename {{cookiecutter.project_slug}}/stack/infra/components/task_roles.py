@@ -1,0 +1,148 @@
+"""The two IAM roles of an ECS task: one for ECS to start it, one for the code inside.
+
+The execution role lets ECS pull the image from this repository's ECR repository and write
+the task's log group; the task role gets only the queue and bucket actions listed in
+``TaskPermissions``. Both carry the foundation's permissions boundary, which the CI deploy
+roles require on every role they create.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class TaskPermissions:
+    queue_arn: pulumi.Input[str] | None = None
+    queue_actions: Sequence[str] = ()
+    bucket_arn: pulumi.Input[str] | None = None
+    bucket_actions: Sequence[str] = ()
+    # s3:ListBucket on the bucket itself: without it S3 answers AccessDenied, not NoSuchKey.
+    list_bucket: bool = True
+    extra_statements: Sequence[Mapping[str, object]] = field(default=())
+
+
+def ecs_tasks_trust_policy(account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    # Only ECS acting for this account may assume it (confused-deputy guard).
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
+def task_policy(queue_arn: str | None, bucket_arn: str | None, permissions: TaskPermissions) -> str:
+    statements: list[Mapping[str, object]] = []
+    if queue_arn and permissions.queue_actions:
+        statements.append(
+            {"Sid": "OwnQueue", "Effect": "Allow", "Action": sorted(permissions.queue_actions), "Resource": queue_arn}
+        )
+    if bucket_arn and permissions.bucket_actions:
+        statements.append(
+            {
+                "Sid": "OwnBucketObjects",
+                "Effect": "Allow",
+                "Action": sorted(permissions.bucket_actions),
+                "Resource": f"{bucket_arn}/*",
+            }
+        )
+        if permissions.list_bucket:
+            statements.append(
+                {"Sid": "OwnBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn}
+            )
+    statements.extend(permissions.extra_statements)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def execution_policy(repository_arn: str, log_group_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                # GetAuthorizationToken has no resource-level permissions.
+                {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                {
+                    "Sid": "PullImage",
+                    "Effect": "Allow",
+                    "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    "Resource": repository_arn,
+                },
+                {
+                    "Sid": "WriteLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{log_group_arn}:*",
+                },
+            ],
+        }
+    )
+
+
+class TaskRoles(pulumi.ComponentResource):
+    """Roles named ``<name>-task`` and ``<name>-exec`` (IAM allows 64 characters)."""
+
+    task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: str,
+        account_id: str,
+        repository_arn: pulumi.Input[str],
+        log_group_arn: pulumi.Input[str],
+        permissions_boundary_arn: pulumi.Input[str],
+        permissions: TaskPermissions,
+        tags: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pantstack:aws:TaskRoles", resource_name, None, opts)
+        if len(name) + len("-exec") > 64:
+            raise ValueError(f"role name prefix {name!r} is too long: IAM role names allow 64 characters")
+        child = pulumi.ResourceOptions(parent=self)
+        trust = ecs_tasks_trust_policy(account_id)
+        execution = aws.iam.Role(
+            f"{resource_name}-exec",
+            name=f"{name}-exec",
+            assume_role_policy=trust,
+            permissions_boundary=permissions_boundary_arn,
+            tags=dict(tags),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{resource_name}-exec-policy",
+            role=execution.name,
+            policy=pulumi.Output.all(repository_arn, log_group_arn).apply(lambda arns: execution_policy(*arns)),
+            opts=child,
+        )
+        task = aws.iam.Role(
+            f"{resource_name}-task",
+            name=f"{name}-task",
+            assume_role_policy=trust,
+            permissions_boundary=permissions_boundary_arn,
+            tags=dict(tags),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{resource_name}-task-policy",
+            role=task.name,
+            policy=pulumi.Output.all(permissions.queue_arn, permissions.bucket_arn).apply(
+                lambda arns: task_policy(arns[0], arns[1], permissions)
+            ),
+            opts=child,
+        )
+        self.task_role_arn = task.arn
+        self.execution_role_arn = execution.arn
+        self.register_outputs({"task_role_arn": self.task_role_arn, "execution_role_arn": self.execution_role_arn})

@@ -1,0 +1,1 @@
+"""The foundation stack: what every service stack in the AWS account shares."""

@@ -1,0 +1,578 @@
+"""The foundation program: ECR, GitHub OIDC, CI/CD roles, network and ECS cluster.
+
+``main`` is what ``pulumi up`` runs (through __main__.py); the tests run it under mocks.
+Everything a service stack needs is exported (see ``docs/infrastructure.md``).
+"""
+
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.infra.conventions import ENVIRONMENTS, PROJECT_SLUG, environment_name_pattern, tags_for
+
+GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
+GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
+
+
+def _int_or(value: int | None, default: int) -> int:
+    # Unlike `value or default`, keeps an explicit 0.
+    return default if value is None else value
+
+
+@dataclass(frozen=True)
+class FoundationConfig:
+    account_id: str
+    github_owner: str
+    github_repository: str
+    image_names: tuple[str, ...]
+    github_owner_id: str | None = None
+    github_repository_id: str | None = None
+    existing_oidc_provider_arn: str | None = None
+    existing_vpc: Mapping[str, Any] | None = None
+    vpc_cidr: str = "10.40.0.0/16"
+    availability_zones: int = 2
+    nat_gateways: int = 1
+    release_images_to_keep: int = 50
+    branch_images_to_keep: int = 20
+    untagged_image_days: int = 7
+    image_tag_mutability: str = "IMMUTABLE"
+    state_bucket: str | None = None
+
+    @classmethod
+    def load(cls) -> "FoundationConfig":
+        config = pulumi.Config()
+        return cls(
+            account_id=config.require("awsAccountId"),
+            github_owner=config.require("githubOwner"),
+            github_repository=config.require("githubRepository"),
+            image_names=tuple(config.require_object("imageNames")),
+            github_owner_id=config.get("githubRepositoryOwnerId"),
+            github_repository_id=config.get("githubRepositoryId"),
+            existing_oidc_provider_arn=config.get("existingOidcProviderArn"),
+            existing_vpc=config.get_object("existingVpc"),
+            vpc_cidr=config.get("vpcCidr") or cls.vpc_cidr,
+            availability_zones=config.get_int("availabilityZones") or cls.availability_zones,
+            nat_gateways=_int_or(config.get_int("natGateways"), cls.nat_gateways),
+            release_images_to_keep=config.get_int("releaseImagesToKeep") or cls.release_images_to_keep,
+            branch_images_to_keep=config.get_int("branchImagesToKeep") or cls.branch_images_to_keep,
+            untagged_image_days=config.get_int("untaggedImageDays") or cls.untagged_image_days,
+            image_tag_mutability=config.get("imageTagMutability") or cls.image_tag_mutability,
+            state_bucket=config.get("stateBucket"),
+        )
+
+    def github_subject(self, environment: str) -> str:
+        """The ``sub`` claim of a job that runs in GitHub environment ``environment``.
+
+        By default ``repo:<owner>/<repo>:environment:<env>``. With both numeric ids set, the
+        immutable form that survives renames and cannot be taken over by a re-created
+        repository of the same name (the repository's OIDC subject template must include
+        repository_owner_id, repository_id and environment).
+        """
+        if self.github_owner_id and self.github_repository_id:
+            return (
+                f"repository_owner_id:{self.github_owner_id}:repository_id:{self.github_repository_id}"
+                f":environment:{environment}"
+            )
+        return f"repo:{self.github_owner}/{self.github_repository}:environment:{environment}"
+
+
+def ecr_lifecycle_policy(image_names: Sequence[str], *, releases: int, branches: int, untagged_days: int) -> str:
+    """Rules per image name, so a busy service never expires another service's images.
+
+    ECR applies rules in priority order and an image matched by one rule is never expired by
+    a later one: release tags (``<image>-v*``) are matched first and kept longer than any
+    other tag of the same image.
+    """
+    rules: list[dict[str, Any]] = []
+    for image in image_names:
+        rules.append(
+            {
+                "description": f"keep the last {releases} releases of {image}",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": [f"{image}-v*"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": releases,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    for image in image_names:
+        rules.append(
+            {
+                "description": f"keep the last {branches} branch and pull request builds of {image}",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": [f"{image}-*"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": branches,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    rules.append(
+        {
+            "description": f"expire untagged images after {untagged_days} days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": untagged_days,
+            },
+            "action": {"type": "expire"},
+        }
+    )
+    for priority, rule in enumerate(rules, start=1):
+        rule["rulePriority"] = priority
+    return json.dumps({"rules": rules})
+
+
+def github_trust_policy(provider_arn: str, subject: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                            f"{GITHUB_OIDC_HOST}:sub": subject,
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+def ecr_push_statements(repository_arn: str) -> list[dict[str, Any]]:
+    return [
+        {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "EcrPushPull",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:DescribeImages",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:PutImage",
+                "ecr:UploadLayerPart",
+            ],
+            "Resource": repository_arn,
+        },
+    ]
+
+
+def deploy_statements(
+    environment: str, *, account_id: str, region: str, cluster_name: str, boundary_arn: str, state_bucket: str | None
+) -> list[dict[str, Any]]:
+    """What a service stack's `pulumi up` needs in one environment, and no more.
+
+    Named resources (queues, buckets, roles, log groups, ECS services) are limited to the
+    environment's name prefix; resources AWS names itself (load balancers, security groups,
+    scaling policies) to those tagged with the environment. Roles may only be created with
+    the permissions boundary attached, so a deploy cannot mint a more powerful role.
+    """
+    pattern = environment_name_pattern(environment)
+    tagged = {"StringEquals": {"aws:ResourceTag/environment": environment}}
+    tagging = {"StringEquals": {"aws:RequestTag/environment": environment}}
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadOnlyDiscovery",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:Describe*",
+                "cloudwatch:Describe*",
+                "ec2:Describe*",
+                "ecs:Describe*",
+                "ecs:List*",
+                "elasticloadbalancing:Describe*",
+                "logs:Describe*",
+                "logs:ListTagsForResource",
+                "sqs:ListQueues",
+                "ecs:RegisterTaskDefinition",
+                "ecs:DeregisterTaskDefinition",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "OwnQueues",
+            "Effect": "Allow",
+            "Action": "sqs:*",
+            "Resource": f"arn:aws:sqs:{region}:{account_id}:{pattern}",
+        },
+        {
+            "Sid": "OwnBuckets",
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{pattern}", f"arn:aws:s3:::{pattern}/*"],
+        },
+        {
+            "Sid": "OwnLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:*",
+            "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:/ecs/{pattern}",
+        },
+        {
+            "Sid": "OwnServices",
+            "Effect": "Allow",
+            "Action": "ecs:*",
+            "Resource": f"arn:aws:ecs:{region}:{account_id}:service/{cluster_name}/{pattern}",
+        },
+        {
+            "Sid": "CreateRolesWithBoundary",
+            "Effect": "Allow",
+            "Action": ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"],
+            "Resource": f"arn:aws:iam::{account_id}:role/{pattern}",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        },
+        {
+            "Sid": "ManageOwnRoles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:DeleteRole",
+                "iam:DeleteRolePolicy",
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+            ],
+            "Resource": f"arn:aws:iam::{account_id}:role/{pattern}",
+        },
+        {
+            "Sid": "PassOwnRolesToEcs",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": f"arn:aws:iam::{account_id}:role/{pattern}",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Sid": "CreateTaggedNetworkingAndScaling",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateSecurityGroup",
+                "elasticloadbalancing:CreateLoadBalancer",
+                "elasticloadbalancing:CreateTargetGroup",
+                "elasticloadbalancing:CreateListener",
+                "application-autoscaling:RegisterScalableTarget",
+                "ec2:CreateTags",
+                "elasticloadbalancing:AddTags",
+                "application-autoscaling:TagResource",
+            ],
+            "Resource": "*",
+            "Condition": tagging,
+        },
+        {
+            "Sid": "ManageTaggedNetworkingAndScaling",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:AuthorizeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:ModifySecurityGroupRules",
+                "ec2:DeleteSecurityGroup",
+                "elasticloadbalancing:*",
+                "application-autoscaling:*",
+            ],
+            "Resource": "*",
+            "Condition": tagged,
+        },
+        {
+            "Sid": "ScalingAlarms",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+            # Target tracking creates its alarms with the caller's permissions.
+            "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:"
+            f"TargetTracking-service/{cluster_name}/{pattern}",
+        },
+    ]
+    if state_bucket:
+        statements.append(
+            {
+                "Sid": "PulumiState",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{state_bucket}", f"arn:aws:s3:::{state_bucket}/*"],
+            }
+        )
+    return statements
+
+
+def permissions_boundary(account_id: str, region: str) -> str:
+    """The most any role a deploy creates may ever do: this project's queues, buckets,
+    logs and images. No IAM, no other projects' resources."""
+    prefix = f"{PROJECT_SLUG}-*"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Queues",
+                    "Effect": "Allow",
+                    "Action": "sqs:*",
+                    "Resource": f"arn:aws:sqs:{region}:{account_id}:{prefix}",
+                },
+                {
+                    "Sid": "Buckets",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                    "Resource": [f"arn:aws:s3:::{prefix}", f"arn:aws:s3:::{prefix}/*"],
+                },
+                {
+                    "Sid": "Logs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:/ecs/{prefix}",
+                },
+                {
+                    "Sid": "Images",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:GetAuthorizationToken",
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                    ],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+
+
+def create_network(config: FoundationConfig, tags: Mapping[str, str]) -> Network:
+    """A VPC with a public and a private subnet per availability zone; private subnets
+    reach the internet (ECR, SQS, S3) through NAT gateways (``natGateways``: 0 for none,
+    1 shared, or one per zone)."""
+    if config.existing_vpc:
+        existing = aws.ec2.get_vpc_output(id=config.existing_vpc["vpcId"])
+        return Network(
+            vpc_id=existing.id,
+            public_subnet_ids=list(config.existing_vpc["publicSubnetIds"]),
+            private_subnet_ids=list(config.existing_vpc["privateSubnetIds"]),
+        )
+    zones = aws.get_availability_zones(state="available").names[: config.availability_zones]
+    if len(zones) < config.availability_zones:
+        raise ValueError(
+            f"the region has {len(zones)} available zones; availabilityZones asks for {config.availability_zones}"
+        )
+    blocks = list(ipaddress.ip_network(config.vpc_cidr).subnets(new_prefix=20))
+    if len(blocks) < 2 * len(zones):
+        raise ValueError(f"vpcCidr {config.vpc_cidr} is too small for {2 * len(zones)} /20 subnets")
+
+    def named(name: str) -> dict[str, str]:
+        return {**tags, "Name": f"{PROJECT_SLUG}-{name}"}
+
+    vpc = aws.ec2.Vpc(
+        "vpc", cidr_block=config.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True, tags=named("vpc")
+    )
+    gateway = aws.ec2.InternetGateway("igw", vpc_id=vpc.id, tags=named("igw"))
+    public_routes = aws.ec2.RouteTable(
+        "public-routes",
+        vpc_id=vpc.id,
+        routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)],
+        tags=named("public"),
+    )
+    public_ids: list[pulumi.Output[str]] = []
+    private_ids: list[pulumi.Output[str]] = []
+    nat_ids: list[pulumi.Output[str]] = []
+    for index, zone in enumerate(zones):
+        public = aws.ec2.Subnet(
+            f"public-{zone}",
+            vpc_id=vpc.id,
+            availability_zone=zone,
+            cidr_block=str(blocks[index]),
+            map_public_ip_on_launch=False,
+            tags=named(f"public-{zone}"),
+        )
+        aws.ec2.RouteTableAssociation(f"public-{zone}", subnet_id=public.id, route_table_id=public_routes.id)
+        public_ids.append(public.id)
+        if index < config.nat_gateways:
+            address = aws.ec2.Eip(f"nat-{zone}", domain="vpc", tags=named(f"nat-{zone}"))
+            nat = aws.ec2.NatGateway(
+                f"nat-{zone}",
+                allocation_id=address.id,
+                subnet_id=public.id,
+                tags=named(f"nat-{zone}"),
+                opts=pulumi.ResourceOptions(depends_on=[gateway]),
+            )
+            nat_ids.append(nat.id)
+    for index, zone in enumerate(zones):
+        private = aws.ec2.Subnet(
+            f"private-{zone}",
+            vpc_id=vpc.id,
+            availability_zone=zone,
+            cidr_block=str(blocks[len(zones) + index]),
+            map_public_ip_on_launch=False,
+            tags=named(f"private-{zone}"),
+        )
+        routes = (
+            [aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat_ids[index % len(nat_ids)])]
+            if nat_ids
+            else []
+        )
+        table = aws.ec2.RouteTable(f"private-{zone}", vpc_id=vpc.id, routes=routes, tags=named(f"private-{zone}"))
+        aws.ec2.RouteTableAssociation(f"private-{zone}", subnet_id=private.id, route_table_id=table.id)
+        private_ids.append(private.id)
+    return Network(vpc_id=vpc.id, public_subnet_ids=public_ids, private_subnet_ids=private_ids)
+
+
+def create_ci_role(
+    environment: str,
+    *,
+    config: FoundationConfig,
+    region: str,
+    provider_arn: pulumi.Output[str],
+    repository_arn: pulumi.Output[str],
+    boundary_arn: pulumi.Output[str],
+    cluster_name: pulumi.Output[str],
+    tags: Mapping[str, str],
+) -> pulumi.Output[str]:
+    """The role GitHub Actions jobs in GitHub environment ``environment`` assume."""
+
+    def policy(values: list[str]) -> str:
+        repository, boundary, cluster = values
+        statements = ecr_push_statements(repository) + deploy_statements(
+            environment,
+            account_id=config.account_id,
+            region=region,
+            cluster_name=cluster,
+            boundary_arn=boundary,
+            state_bucket=config.state_bucket,
+        )
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    def trust(arn: str) -> str:
+        return github_trust_policy(arn, config.github_subject(environment))
+
+    role = aws.iam.Role(
+        f"ci-{environment}",
+        name=f"{PROJECT_SLUG}-ci-{environment}",
+        description=f"Assumed by GitHub Actions jobs in the {environment!r} environment of this repository",
+        assume_role_policy=provider_arn.apply(trust),
+        max_session_duration=3600,
+        tags={**tags, "deploys-to": environment},
+    )
+    aws.iam.RolePolicy(
+        f"ci-{environment}-deploy",
+        role=role.name,
+        policy=pulumi.Output.all(repository_arn, boundary_arn, cluster_name).apply(policy),
+    )
+    return role.arn
+
+
+def main() -> None:
+    config = FoundationConfig.load()
+    tags = tags_for("shared", pulumi.get_stack())
+    identity = aws.get_caller_identity()
+    if identity.account_id != config.account_id:
+        raise ValueError(
+            f"these credentials are for AWS account {identity.account_id}, but the foundation is configured "
+            f"for {config.account_id} (awsAccountId): log in to the right account"
+        )
+    region = aws.get_region().region
+
+    repository = aws.ecr.Repository(
+        "images",
+        name=PROJECT_SLUG,
+        image_tag_mutability=config.image_tag_mutability,
+        image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+        encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
+        tags=tags,
+    )
+    aws.ecr.LifecyclePolicy(
+        "images-lifecycle",
+        repository=repository.name,
+        policy=ecr_lifecycle_policy(
+            config.image_names,
+            releases=config.release_images_to_keep,
+            branches=config.branch_images_to_keep,
+            untagged_days=config.untagged_image_days,
+        ),
+    )
+
+    if config.existing_oidc_provider_arn:
+        # An account holds one provider per URL: adopt it (read only, never deleted here).
+        provider_arn: pulumi.Output[str] = aws.iam.get_open_id_connect_provider_output(
+            arn=config.existing_oidc_provider_arn
+        ).arn
+    else:
+        provider_arn = aws.iam.OpenIdConnectProvider(
+            "github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], tags=tags
+        ).arn
+
+    boundary = aws.iam.Policy(
+        "workload-boundary",
+        name=f"{PROJECT_SLUG}-workload-boundary",
+        description="Permissions boundary of every role the service stacks create",
+        policy=permissions_boundary(config.account_id, region),
+        tags=tags,
+    )
+    cluster = aws.ecs.Cluster(
+        "cluster",
+        name=PROJECT_SLUG,
+        settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+        tags=tags,
+    )
+    aws.ecs.ClusterCapacityProviders(
+        "cluster-capacity",
+        cluster_name=cluster.name,
+        capacity_providers=["FARGATE", "FARGATE_SPOT"],
+        default_capacity_provider_strategies=[
+            aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)
+        ],
+    )
+
+    ci_roles = {
+        environment: create_ci_role(
+            environment,
+            config=config,
+            region=region,
+            provider_arn=provider_arn,
+            repository_arn=repository.arn,
+            boundary_arn=boundary.arn,
+            cluster_name=cluster.name,
+            tags=tags,
+        )
+        for environment in ENVIRONMENTS
+    }
+
+    network = create_network(config, tags)
+
+    pulumi.export("awsAccountId", config.account_id)
+    pulumi.export("awsRegion", region)
+    pulumi.export("resourcePrefix", PROJECT_SLUG)
+    pulumi.export("ecrRepositoryUrl", repository.repository_url)
+    pulumi.export("ecrRepositoryArn", repository.arn)
+    pulumi.export("ecrRepositoryName", repository.name)
+    pulumi.export("githubOidcProviderArn", provider_arn)
+    pulumi.export("ciRoleArns", ci_roles)
+    pulumi.export("permissionsBoundaryArn", boundary.arn)
+    pulumi.export("clusterArn", cluster.arn)
+    pulumi.export("clusterName", cluster.name)
+    pulumi.export("vpcId", network.vpc_id)
+    pulumi.export("publicSubnetIds", network.public_subnet_ids)
+    pulumi.export("privateSubnetIds", network.private_subnet_ids)

@@ -1,0 +1,229 @@
+"""The foundation program under mocks, with the settings committed in Pulumi.shared.yaml."""
+
+import json
+import runpy
+from pathlib import Path
+
+import pytest
+
+from stack.infra.conventions import (
+    AWS_ACCOUNT_ID,
+    AWS_REGION,
+    FOUNDATION_PROJECT,
+    FOUNDATION_STACK,
+    GITHUB_OWNER,
+    GITHUB_REPOSITORY,
+    PROJECT_SLUG,
+)
+from stack.infra.foundation import program
+from stack.infra.policy import PolicyContext, enforce
+from stack.infra.testing import (
+    PULUMI_VIRTUALENV,
+    RecordingMocks,
+    load_stack_config,
+    pulumi_project_problems,
+    run_program,
+)
+
+PROJECT_DIR = Path("stack/infra/foundation")
+OIDC = "token.actions.githubusercontent.com"
+REPO_SUBJECT = f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:"
+
+
+def run_foundation(entry=program.main, account_id=AWS_ACCOUNT_ID, invoke_results=None, **overrides):
+    project, config = load_stack_config(PROJECT_DIR, FOUNDATION_STACK)
+    config.update(overrides)
+    mocks = RecordingMocks(account_id=account_id, region=AWS_REGION, invoke_results=invoke_results)
+    return run_program(entry, project=project, stack=FOUNDATION_STACK, config=config, mocks=mocks)
+
+
+@pytest.fixture(scope="module")
+def foundation():
+    return run_foundation()
+
+
+def trust_conditions(result, environment):
+    role = result.one("aws:iam/role:Role", f"ci-{environment}")
+    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    return statement
+
+
+def test_committed_settings_match_the_template_answers():
+    project, config = load_stack_config(PROJECT_DIR, FOUNDATION_STACK)
+    assert project == FOUNDATION_PROJECT
+    assert config["aws:region"] == AWS_REGION
+    assert config["aws:allowedAccountIds"] == [AWS_ACCOUNT_ID]
+    assert (config["githubOwner"], config["githubRepository"], config["awsAccountId"]) == (
+        GITHUB_OWNER,
+        GITHUB_REPOSITORY,
+        AWS_ACCOUNT_ID,
+    )
+
+
+def test_pulumi_runs_the_program_with_the_exported_infra_venv():
+    assert pulumi_project_problems(PROJECT_DIR) == []
+    script = Path("stack/infra/pulumi-venv").read_text()
+    assert f'venvs="{PULUMI_VIRTUALENV.removesuffix("/current")}"' in script
+    assert '"$venvs/current"' in script
+
+
+def test_foundation_passes_the_policy(foundation):
+    enforce(
+        foundation.resources,
+        PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)),
+    )
+
+
+@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
+def test_ci_roles_trust_only_this_repository_in_the_matching_environment(foundation, environment):
+    statement = trust_conditions(foundation, environment)
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"].endswith(f":oidc-provider/{OIDC}")
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"{OIDC}:aud": "sts.amazonaws.com",
+            f"{OIDC}:sub": f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:environment:{environment}",
+        }
+    }
+
+
+def test_immutable_id_subjects_are_a_config_option():
+    result = run_foundation(githubRepositoryOwnerId="1234", githubRepositoryId="5678")
+    subject = trust_conditions(result, "prod")["Condition"]["StringEquals"][f"{OIDC}:sub"]
+    assert subject == "repository_owner_id:1234:repository_id:5678:environment:prod"
+    enforce(
+        result.resources,
+        PolicyContext(environment="shared", github_subjects=("repository_owner_id:1234:repository_id:5678:",)),
+    )
+
+
+def deploy_policy(result, environment):
+    return json.loads(result.one("aws:iam/rolePolicy:RolePolicy", f"ci-{environment}-deploy").inputs["policy"])
+
+
+@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
+def test_deploy_permissions_are_scoped_to_the_environment(foundation, environment):
+    statements = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}
+    prefix = f"{PROJECT_SLUG}-{environment}-*"
+    assert statements["OwnQueues"]["Resource"] == f"arn:aws:sqs:{AWS_REGION}:{AWS_ACCOUNT_ID}:{prefix}"
+    assert statements["OwnBuckets"]["Resource"] == [f"arn:aws:s3:::{prefix}", f"arn:aws:s3:::{prefix}/*"]
+    create = statements["CreateRolesWithBoundary"]
+    assert create["Resource"] == f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{prefix}"
+    assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"].endswith(
+        f":policy/{PROJECT_SLUG}-workload-boundary"
+    )
+    assert statements["PassOwnRolesToEcs"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+    assert statements["ManageTaggedNetworkingAndScaling"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/environment": environment}
+    }
+    other = {"test", "prod", "preview"} - {environment}
+    text = json.dumps(deploy_policy(foundation, environment))
+    assert not any(f"{PROJECT_SLUG}-{name}-" in text for name in other)
+
+
+def test_ecr_push_is_limited_to_the_one_repository(foundation):
+    statements = {s["Sid"]: s for s in deploy_policy(foundation, "prod")["Statement"]}
+    assert (
+        statements["EcrPushPull"]["Resource"] == f"arn:aws:ecr:{AWS_REGION}:{AWS_ACCOUNT_ID}:repository/{PROJECT_SLUG}"
+    )
+    assert "ecr:PutImage" in statements["EcrPushPull"]["Action"]
+    assert statements["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"
+
+
+def test_ecr_repository_scans_encrypts_and_expires_per_image(foundation):
+    repository = foundation.one("aws:ecr/repository:Repository")
+    assert repository.inputs["name"] == PROJECT_SLUG
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+    rules = json.loads(foundation.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+    by_pattern = {tuple(r["selection"].get("tagPatternList", [])): r for r in rules}
+    release, branch = by_pattern[("reports-api-v*",)], by_pattern[("reports-api-*",)]
+    # Release tags match first (lower priority number) and are kept longer.
+    assert release["rulePriority"] < branch["rulePriority"]
+    assert release["selection"]["countNumber"] > branch["selection"]["countNumber"]
+    assert ("reports-worker-*",) in by_pattern and ("*",) not in by_pattern
+    assert rules[-1]["selection"]["tagStatus"] == "untagged"
+    assert [r["rulePriority"] for r in rules] == list(range(1, len(rules) + 1))
+
+
+def test_oidc_provider_is_created_or_adopted(foundation):
+    provider = foundation.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.inputs["url"] == f"https://{OIDC}"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+
+    existing = f"arn:aws:iam::{AWS_ACCOUNT_ID}:oidc-provider/{OIDC}"
+    adopted = run_foundation(
+        existingOidcProviderArn=existing,
+        invoke_results={
+            "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": lambda args: {
+                "arn": args["arn"],
+                "url": OIDC,
+                "clientIdLists": ["sts.amazonaws.com"],
+                "thumbprintLists": [],
+                "id": args["arn"],
+                "tags": {},
+            }
+        },
+    )
+    assert not adopted.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert ("aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider", {"arn": existing}) in adopted.invokes
+    assert trust_conditions(adopted, "prod")["Principal"]["Federated"] == existing
+    assert adopted.outputs["githubOidcProviderArn"] == existing
+
+
+def test_network_has_public_and_private_subnets_and_no_public_ips(foundation):
+    subnets = foundation.of_type("aws:ec2/subnet:Subnet")
+    assert sorted(s.name for s in subnets) == sorted(
+        f"{kind}-{AWS_REGION}{zone}" for kind in ("public", "private") for zone in "ab"
+    )
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
+    assert len({s.inputs["cidrBlock"] for s in subnets}) == 4
+    private_tables = [t for t in foundation.of_type("aws:ec2/routeTable:RouteTable") if t.name.startswith("private-")]
+    assert all(t.inputs["routes"][0]["natGatewayId"] for t in private_tables)
+    assert len(foundation.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert ("aws:index/getAvailabilityZones:getAvailabilityZones", {"state": "available"}) in foundation.invokes
+
+
+def test_existing_vpc_is_reused():
+    existing = {
+        "vpcId": "vpc-existing",
+        "publicSubnetIds": ["subnet-p1", "subnet-p2"],
+        "privateSubnetIds": ["subnet-q1"],
+    }
+    result = run_foundation(
+        existingVpc=existing,
+        invoke_results={
+            "aws:ec2/getVpc:getVpc": lambda args: {"id": args["id"], "cidrBlock": "10.0.0.0/16", "arn": "arn"}
+        },
+    )
+    assert not result.of_type("aws:ec2/vpc:Vpc") and not result.of_type("aws:ec2/subnet:Subnet")
+    assert (result.outputs["vpcId"], result.outputs["privateSubnetIds"]) == ("vpc-existing", ["subnet-q1"])
+
+
+def test_cluster_offers_fargate_spot_and_container_insights(foundation):
+    cluster = foundation.one("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    providers = foundation.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+
+
+def test_outputs_are_what_service_stacks_read(foundation):
+    outputs = foundation.outputs
+    assert set(outputs["ciRoleArns"]) == {"test", "prod", "preview"}
+    assert outputs["ciRoleArns"]["prod"] == f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{PROJECT_SLUG}-ci-prod"
+    assert outputs["ecrRepositoryUrl"] == f"{AWS_ACCOUNT_ID}.dkr.ecr.{AWS_REGION}.amazonaws.com/{PROJECT_SLUG}"
+    assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == 2
+    for key in ("vpcId", "clusterArn", "clusterName", "permissionsBoundaryArn", "ecrRepositoryArn", "resourcePrefix"):
+        assert outputs[key], key
+
+
+def test_wrong_account_credentials_are_refused():
+    with pytest.raises(ValueError, match="log in to the right account"):
+        run_foundation(account_id="999999999999")
+
+
+def test_entry_point_pulumi_runs_builds_the_same_stack():
+    result = run_foundation(entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
+    assert set(result.outputs) >= {"ecrRepositoryUrl", "ciRoleArns", "vpcId", "clusterArn"}
