@@ -107,7 +107,7 @@ def _plan_pull_request(payload: Mapping[str, Any], ctx: Context) -> Plan:
             # was never created is skipped when destroying).
             services=[s.name for s in ctx.services if s.pulumi_project],
         )
-        plan.stacks = [_stack_entry(ctx, s, stack, {}) for s in ctx.services if s.pulumi_project]
+        plan.stacks = [_stack_entry(ctx, s, stack, {}, None) for s in ctx.services if s.pulumi_project]
         return plan
     if action not in PREVIEW_ACTIONS:
         return Plan(action="none", reason=f"pull_request {action} changes no preview", pr=number)
@@ -148,7 +148,7 @@ def _add_images_and_stacks(plan: Plan, ctx: Context, stack: str, branch: str, sh
     by_name = {s.name: s for s in ctx.services}
     for name in plan.services:
         service = by_name[name]
-        image_tags = {c: tags.image_tag(name, c, branch, sha) for c in service.images}
+        suffix, image_tags = tags.image_tags(name, service.images, branch, sha)
         plan.images.extend(
             {
                 "service": name,
@@ -159,10 +159,12 @@ def _add_images_and_stacks(plan: Plan, ctx: Context, stack: str, branch: str, sh
             for component, tag in image_tags.items()
         )
         if service.pulumi_project:
-            plan.stacks.append(_stack_entry(ctx, service, stack, image_tags))
+            plan.stacks.append(_stack_entry(ctx, service, stack, image_tags, suffix))
 
 
-def _stack_entry(ctx: Context, service: Service, stack: str, image_tags: dict[str, str]) -> dict[str, Any]:
+def _stack_entry(
+    ctx: Context, service: Service, stack: str, image_tags: dict[str, str], suffix: str | None
+) -> dict[str, Any]:
     assert service.pulumi_project is not None
     return {
         "service": service.name,
@@ -171,13 +173,14 @@ def _stack_entry(ctx: Context, service: Service, stack: str, image_tags: dict[st
         "work_dir": service.infrastructure_dir,
         "image_tags": image_tags,
         # Config the deploy sets on the stack: exactly the tags this run pushed.
-        "config": stack_config(service.name, image_tags),
+        "config": stack_config(suffix),
     }
 
 
-def stack_config(service: str, image_tags: Mapping[str, str]) -> dict[str, str]:
-    """Pulumi config values (project namespace) a deploy sets: one image tag per component."""
-    return {f"{component}_image_tag": tag for component, tag in image_tags.items()}
+def stack_config(suffix: str | None) -> dict[str, str]:
+    """Pulumi config a deploy sets: `imageTag`, the suffix of the tags this run pushed (the
+    program composes {service}-{component}-{imageTag} for each of its images)."""
+    return {"imageTag": suffix} if suffix else {}
 
 
 def ci_scope(event_name: str, payload: Mapping[str, Any], repo: Path) -> dict[str, str]:

@@ -101,7 +101,7 @@ def release_service(
         images=tuple(
             {
                 "component": component,
-                "source_tag": tags.image_tag(service.name, component, branch, sha),
+                "source_tag": tags.image_tags(service.name, service.images, branch, sha)[1][component],
                 "release_tag": tags.release_tag(service.name, component, version),
             }
             for component in service.images

@@ -2,20 +2,23 @@
 
 All services share the foundation's single ECR repository, so a tag says whose image it is:
 
-    {service}-{branch}-{sha}            the service's API image (its main image)
-    {service}-{component}-{branch}-{sha} any other image, e.g. {service}-worker-dev-0123456789ab
-    {service}-v{version}                 a release of the main image
-    {service}-{component}-v{version}     a release of another image
+    {service}-{component}-{suffix}       e.g. reports-api-dev-0123456789ab, reports-worker-dev-...
+    {service}-{component}-v{version}     a release, e.g. reports-worker-v1.2.0
+
+where suffix is {branch}-{sha}. A service's Pulumi program takes the suffix as its `imageTag`
+config and composes the same names (modules/<svc>/infrastructure/program.py), and the
+foundation's ECR lifecycle rules match these prefixes (release tags `{service}-{component}-v*`).
+The git tag of a release is {service}-v{version}.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Docker: a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. We also lowercase, so tags compare
 # the same everywhere (ECR lifecycle rules match on tag prefixes).
 MAX_TAG_LENGTH = 128
-MAIN_COMPONENT = "api"
 SHORT_SHA_LENGTH = 12
 
 _INVALID_TAG_CHARS = re.compile(r"[^a-z0-9_.-]+")
@@ -33,21 +36,33 @@ def sanitize_ref(name: str) -> str:
 
 
 def image_prefix(service: str, component: str) -> str:
-    return service if component == MAIN_COMPONENT else f"{service}-{component}"
+    return f"{service}-{component}"
+
+
+def image_suffix(branch: str, sha: str, longest_prefix: int) -> str:
+    """{branch}-{sha}, short enough that prefix-suffix fits 128 characters for every image
+    of the service (longest_prefix is the length of its longest image prefix)."""
+    sha = sha.lower()
+    if not _SHA.match(sha):
+        raise ValueError(f"not a git commit sha: {sha!r}")
+    short = sha[:SHORT_SHA_LENGTH]
+    room = MAX_TAG_LENGTH - longest_prefix - len(short) - 2
+    if room < 1:
+        raise ValueError(f"image name too long for a Docker tag: {longest_prefix} characters before the suffix")
+    ref = sanitize_ref(branch)[:room].rstrip(".-") or "branch"
+    return f"{ref}-{short}"
+
+
+def image_tags(service: str, components: Sequence[str], branch: str, sha: str) -> tuple[str, dict[str, str]]:
+    """The shared suffix and each component's tag for one build of a service."""
+    prefixes = {c: image_prefix(service, c) for c in components}
+    suffix = image_suffix(branch, sha, max((len(p) for p in prefixes.values()), default=len(service)))
+    return suffix, {c: f"{prefix}-{suffix}" for c, prefix in prefixes.items()}
 
 
 def image_tag(service: str, component: str, branch: str, sha: str) -> str:
     """The tag of one image built from commit sha on branch; at most 128 characters."""
-    sha = sha.lower()
-    if not _SHA.match(sha):
-        raise ValueError(f"not a git commit sha: {sha!r}")
-    prefix = image_prefix(service, component)
-    short = sha[:SHORT_SHA_LENGTH]
-    room = MAX_TAG_LENGTH - len(prefix) - len(short) - 2
-    if room < 1:
-        raise ValueError(f"service/component name too long for a Docker tag: {prefix!r}")
-    ref = sanitize_ref(branch)[:room].rstrip(".-") or "branch"
-    return f"{prefix}-{ref}-{short}"
+    return image_tags(service, [component], branch, sha)[1][component]
 
 
 def release_tag(service: str, component: str, version: str) -> str:

@@ -25,9 +25,10 @@ def test_sanitize_ref_makes_a_valid_lowercase_tag_fragment(branch: str, expected
     assert tags.sanitize_ref(branch) == expected
 
 
-def test_main_image_is_named_after_the_service_and_other_images_after_their_component() -> None:
-    assert tags.image_tag("reports", "api", "dev", SHA) == "reports-dev-0123456789ab"
-    assert tags.image_tag("reports", "worker", "dev", SHA) == "reports-worker-dev-0123456789ab"
+def test_images_are_named_after_service_and_component_with_one_shared_suffix() -> None:
+    suffix, by_component = tags.image_tags("reports", ["api", "worker"], "dev", SHA)
+    assert suffix == "dev-0123456789ab"
+    assert by_component == {"api": "reports-api-dev-0123456789ab", "worker": "reports-worker-dev-0123456789ab"}
 
 
 def test_branch_with_slash_and_uppercase_gives_a_valid_tag() -> None:
@@ -37,11 +38,13 @@ def test_branch_with_slash_and_uppercase_gives_a_valid_tag() -> None:
 
 
 def test_long_branch_is_truncated_to_128_characters_keeping_service_and_sha() -> None:
-    tag = tags.image_tag("reports", "worker", "feature/" + "x" * 300, SHA)
-    assert len(tag) == 128
-    assert tag.startswith("reports-worker-feature-xxx")
-    assert tag.endswith("-0123456789ab")
-    assert DOCKER_TAG.match(tag)
+    suffix, by_component = tags.image_tags("reports", ["api", "worker"], "feature/" + "x" * 300, SHA)
+    # The longest image name decides the room left, so every image shares the suffix.
+    assert len(by_component["worker"]) == 128
+    assert by_component["api"] == f"reports-api-{suffix}"
+    assert by_component["worker"].startswith("reports-worker-feature-xxx")
+    assert suffix.endswith("-0123456789ab")
+    assert all(DOCKER_TAG.match(tag) for tag in by_component.values())
 
 
 def test_image_tag_rejects_something_that_is_not_a_sha() -> None:
@@ -50,7 +53,7 @@ def test_image_tag_rejects_something_that_is_not_a_sha() -> None:
 
 
 def test_release_tags() -> None:
-    assert tags.release_tag("reports", "api", "1.2.0") == "reports-v1.2.0"
+    assert tags.release_tag("reports", "api", "1.2.0") == "reports-api-v1.2.0"
     assert tags.release_tag("reports", "worker", "1.2.0-rc.3") == "reports-worker-v1.2.0-rc.3"
     assert tags.git_release_tag("reports", "1.2.0") == "reports-v1.2.0"
     with pytest.raises(ValueError, match="not a semantic version"):
