@@ -13,7 +13,7 @@ from stack.local.processes import ManagedProcess, python_env
 # moto accepts any credentials; real ones must never reach it (or leave the machine).
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - not a secret: moto ignores it
+    "AWS_SECRET_ACCESS_KEY": "testing",  # not a secret: moto ignores it
     "AWS_SESSION_TOKEN": "testing",
 }
 

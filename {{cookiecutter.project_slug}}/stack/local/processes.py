@@ -100,8 +100,8 @@ class ManagedProcess:
     def start(self) -> "ManagedProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # closed in stop()
-        self.popen = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            self.args,
+        self.popen = subprocess.Popen(
+            self.args,  # noqa: S603 - our own interpreter and arguments
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ def pid_alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def is_up(child: ManagedProcess) -> bool:
+    return "up" in child.log_text()
 
 
 def test_stop_terminates_gracefully(tmp_path: Path) -> None:
@@ -80,7 +85,7 @@ def test_group_stops_in_reverse_order(tmp_path: Path) -> None:
             child = group.add(
                 ManagedProcess(name, [sys.executable, "-c", textwrap.dedent(code), str(order), name], tmp_path / name)
             ).start()
-            child.wait_ready(lambda child=child: "up" in child.log_text(), timeout=10)
+            child.wait_ready(partial(is_up, child), timeout=10)
     assert order.read_text().split() == ["worker", "api", "emulator"]
 
 
@@ -109,8 +114,8 @@ def test_a_passed_socket_serves_on_its_port(tmp_path: Path) -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
 def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
-    parent = subprocess.Popen(  # noqa: S603
-        [
+    parent = subprocess.Popen(
+        [  # noqa: S603 - this interpreter and a script of ours
             sys.executable,
             "-c",
             textwrap.dedent(

@@ -66,12 +66,14 @@ class LoadPlan:
             started = time.perf_counter()
             try:
                 response = self.request(client(), index)
-            except httpx.HTTPError as error:
-                return RequestOutcome(index, None, time.perf_counter() - started, error=f"{type(error).__name__}: {error}")
+            except httpx.HTTPError as failure:
+                message = f"{type(failure).__name__}: {failure}"
+                return RequestOutcome(index, None, time.perf_counter() - started, error=message)
             seconds = time.perf_counter() - started
             body = response.json() if response.headers.get("content-type") == "application/json" else None
-            error = None if response.status_code == self.expected_status else f"HTTP {response.status_code}: {body}"
-            return RequestOutcome(index, response.status_code, seconds, body, error)
+            status = response.status_code
+            unexpected = None if status == self.expected_status else f"HTTP {status}: {body}"
+            return RequestOutcome(index, status, seconds, body, unexpected)
 
         started = time.perf_counter()
         try:

@@ -47,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         health = LoadPlan(api.url, args.jobs, args.concurrency, lambda http, _: http.get("/health"), 200).run()
         started = time.perf_counter()
         submitted = submit_jobs(api.url, args.jobs, args.concurrency)
-        job_ids = [outcome.body["job_id"] for outcome in submitted.outcomes if outcome.body and "job_id" in outcome.body]
+        job_ids = [outcome.body["job_id"] for outcome in submitted.outcomes if outcome.body and outcome.status == 202]
         final = wait_for_jobs(api.url, job_ids, args.timeout)
         end_to_end = time.perf_counter() - started
         done = sum(1 for job in final.values() if job.get("state") == "done")
         reads = read_jobs(api.url, job_ids, args.concurrency)
 
-        print(f"\n{args.jobs} requests per phase, concurrency {args.concurrency}, loopback, one API process, one worker")
+        print(f"\n{args.jobs} requests per phase, concurrency {args.concurrency}, loopback, one API and one worker")
         print(f"{'phase':28} {'reqs':>6} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7}")
         print(row("GET /health", health))
         print(row("POST /reports (submit)", submitted))

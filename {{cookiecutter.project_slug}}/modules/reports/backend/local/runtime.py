@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from reports.backend.local.resources import MAX_RECEIVES, QUEUE_NAME, Resources, create_resources
+from reports.backend.local.resources import MAX_RECEIVES, Resources, create_resources
 from stack.local.emulator import MotoEmulator
 from stack.local.processes import ManagedProcess, ProcessGroup, listening_socket, python_env
 
@@ -36,7 +36,7 @@ class LocalReports:
 
     emulator: MotoEmulator
     run_dir: Path
-    name: str = QUEUE_NAME.removesuffix("-jobs")
+    name: str = "reports"  # gives QUEUE_NAME and BUCKET_NAME
     settings: Mapping[str, str] = field(default_factory=dict)
     max_receives: int = MAX_RECEIVES
     versioned_bucket: bool = False

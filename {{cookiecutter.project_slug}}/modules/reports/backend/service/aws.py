@@ -21,7 +21,9 @@ class SqsJobQueue:
         current_request = request_id.get()
         if current_request:
             attributes[REQUEST_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": current_request}
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=attributes)
+        self.sqs.send_message(
+            QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=attributes
+        )
 
     def check(self) -> None:
         self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])

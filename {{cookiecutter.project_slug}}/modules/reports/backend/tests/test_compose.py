@@ -5,7 +5,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs locked; only safe_load is used
 
 from reports.backend.local.resources import BUCKET_NAME, QUEUE_NAME
 from reports.backend.settings import ReportsSettings
