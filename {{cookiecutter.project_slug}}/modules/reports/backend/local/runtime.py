@@ -86,6 +86,8 @@ class LocalReports:
 
     def start_worker(self, name: str = "worker", module: str = WORKER_MODULE, timeout: float = 60.0) -> ManagedProcess:
         """Start a worker and wait until it polls the queue (its "worker started" log line)."""
+        if self.env().get("LOG_LEVEL", "INFO").upper() not in {"DEBUG", "INFO"}:
+            raise ValueError("start_worker() waits for the worker's INFO log line: LOG_LEVEL must be INFO or DEBUG")
         process = self.processes.add(
             ManagedProcess(
                 name,
