@@ -63,18 +63,28 @@ def find_repo_root(start: Path) -> Path:
 
 
 def paths_touched(name: str, uses: list[str]) -> list[str]:
-    shared = ["pants.toml", "build-support/service_resolves.py", "3rdparty/python/BUILD", "ruff.toml"]
+    """Every path the command writes or creates."""
+    paths = [
+        "pants.toml",
+        "build-support/service_resolves.py",
+        "3rdparty/python/BUILD",
+        "ruff.toml",
+        f"modules/{name}",
+        f"3rdparty/python/{name}-requirements.txt",
+        f"lockfiles/{name}.lock",
+    ]
     for provider in uses:
-        shared += [f"modules/{provider}/backend/public/BUILD", f"modules/{provider}/backend/schemas/BUILD"]
-    return shared
+        paths += [f"modules/{provider}/backend/public/BUILD", f"modules/{provider}/backend/schemas/BUILD"]
+    return paths
 
 
 def check_clean(repo: Path, name: str, uses: list[str]) -> None:
     """Refuse to start when a file the command rewrites has uncommitted changes."""
     status = subprocess.run(
-        ["git", "status", "--porcelain", "--", *paths_touched(name, uses),
-         f"modules/{name}", f"3rdparty/python/{name}-requirements.txt", f"lockfiles/{name}.lock"],
-        cwd=repo, capture_output=True, text=True,
+        ["git", "status", "--porcelain", "--", *paths_touched(name, uses)],  # noqa: S603, S607 - git, fixed arguments
+        cwd=repo,
+        capture_output=True,
+        text=True,
     )
     if status.returncode != 0:
         raise NewServiceError(f"git status failed: {status.stderr.strip()} (the repository must be a git checkout)")
@@ -88,7 +98,7 @@ def check_clean(repo: Path, name: str, uses: list[str]) -> None:
 def generate_lockfile(repo: Path, name: str) -> None:
     # Nested inside `./pants run`: allow a second Pants process on this repo.
     env = {**os.environ, "PANTS_CONCURRENT": "true", "PANTS_PANTSD": "false"}
-    result = subprocess.run(["./pants", "generate-lockfiles", f"--resolve={name}"], cwd=repo, env=env)
+    result = subprocess.run(["./pants", "generate-lockfiles", f"--resolve={name}"], cwd=repo, env=env)  # noqa: S603
     if result.returncode != 0:
         raise NewServiceError(
             f"generating lockfiles/{name}.lock failed (exit {result.returncode}, output above); "

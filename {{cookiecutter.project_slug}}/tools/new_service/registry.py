@@ -69,6 +69,6 @@ def share_into_resolve(build: str, provider: str, consumer: str) -> str:
             f"modules/{provider}'s public BUILD files have no resolve=parametrize(...) to add {consumer!r} to"
         )
     names = set(re.findall(r'"([^"]+)"', match.group(1))) | {consumer}
-    ordered = [provider] + sorted(names - {provider})
+    ordered = [provider, *sorted(names - {provider})]
     rendered = ", ".join(f'"{n}"' for n in ordered)
     return build[: match.start()] + f"resolve=parametrize({rendered})" + build[match.end() :]

@@ -39,8 +39,9 @@ def test_service_resolves_stay_a_sorted_tuple() -> None:
 
 def test_requirements_target_is_valid_build_syntax() -> None:
     build = registry.add_requirements_target('python_requirements(name="reports")\n', "billing")
-    call = ast.parse(build).body[-1].value
-    assert isinstance(call, ast.Call)
+    statement = ast.parse(build).body[-1]
+    assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+    call = statement.value
     keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
     assert keywords["resolve"] == "billing"
     assert keywords["source"] == "billing-requirements.txt"
