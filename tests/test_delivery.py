@@ -205,7 +205,7 @@ def test_semantic_release_versions_each_service_from_its_own_commits(release_rep
 
     first = _release(repo, "dev")
     assert [(r["tag"], r["prerelease"]) for r in first] == [("reports-v1.1.0-rc.1", True)]
-    assert first[0]["images"][0]["release_tag"] == "reports-api-v1.1.0-rc.1"
+    assert first[0]["images"][0]["release_tag"] == "reports-v1.1.0-rc.1"
     assert first[0]["images"][1]["release_tag"] == "reports-worker-v1.1.0-rc.1"
     assert git(repo, "tag", "--list", "billing-*").split() == ["billing-v1.0.0"]
 

@@ -82,6 +82,16 @@ def environment_name_pattern(environment: str, project_slug: str = PROJECT_SLUG)
     return f"{project_slug}-{environment}-*"
 
 
+def image_name(service: str, component: str) -> str:
+    """The name part of a service image's tag in the shared ECR repository.
+
+    The API image is named after the service and other images add their component:
+    ``reports-<tag>``, ``reports-worker-<tag>``; releases ``reports-v1.2.0``,
+    ``reports-worker-v1.2.0``. tools/delivery/tags.py builds the same names.
+    """
+    return service if component == "api" else f"{service}-{component}"
+
+
 def tags_for(environment: str, stack: str, **extra: str) -> dict[str, str]:
     """The tags every taggable resource of a stack carries."""
     tags = {"project": PROJECT_SLUG, "environment": environment, "stack": stack, "managed-by": "pulumi"}

@@ -179,7 +179,7 @@ def _stack_entry(
 
 def stack_config(suffix: str | None) -> dict[str, str]:
     """Pulumi config a deploy sets: `imageTag`, the suffix of the tags this run pushed (the
-    program composes {service}-{component}-{imageTag} for each of its images)."""
+    program composes {service}-{imageTag} for the API and {service}-worker-{imageTag})."""
     return {"imageTag": suffix} if suffix else {}
 
 

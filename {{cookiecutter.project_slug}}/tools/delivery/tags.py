@@ -2,13 +2,15 @@
 
 All services share the foundation's single ECR repository, so a tag says whose image it is:
 
-    {service}-{component}-{suffix}       e.g. reports-api-dev-0123456789ab, reports-worker-dev-...
-    {service}-{component}-v{version}     a release, e.g. reports-worker-v1.2.0
+    {service}-{suffix}                   the API image, e.g. reports-dev-0123456789ab
+    {service}-{component}-{suffix}       other images, e.g. reports-worker-dev-0123456789ab
+    {service}-v{version}                 a released API image, e.g. reports-v1.2.0
+    {service}-{component}-v{version}     other released images, e.g. reports-worker-v1.2.0
 
 where suffix is {branch}-{sha}. A service's Pulumi program takes the suffix as its `imageTag`
-config and composes the same names (modules/<svc>/infrastructure/program.py), and the
-foundation's ECR lifecycle rules match these prefixes (release tags `{service}-{component}-v*`).
-The git tag of a release is {service}-v{version}.
+config and composes the same names (stack/infra/service_stack.py), and the foundation's ECR
+lifecycle rules match these prefixes (release tags `<image>-v*`). The git tag of a release
+is {service}-v{version}, the same as its API image's tag.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ def sanitize_ref(name: str) -> str:
 
 
 def image_prefix(service: str, component: str) -> str:
-    return f"{service}-{component}"
+    """The API image is named after the service, other images add their component
+    (stack/infra/conventions.py's image_name, which the Pulumi programs use, agrees)."""
+    return service if component == "api" else f"{service}-{component}"
 
 
 def image_suffix(branch: str, sha: str, longest_prefix: int) -> str:

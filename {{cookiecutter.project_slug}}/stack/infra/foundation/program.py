@@ -8,12 +8,16 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from stack.infra.conventions import ENVIRONMENTS, PROJECT_SLUG, environment_name_pattern, tags_for
+from stack.infra.conventions import ENVIRONMENTS, PROJECT_SLUG, environment_name_pattern, image_name, tags_for
+
+# The repository root: service images are found under modules/ (see discover_image_names).
+REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
@@ -50,7 +54,7 @@ class FoundationConfig:
             account_id=config.require("awsAccountId"),
             github_owner=config.require("githubOwner"),
             github_repository=config.require("githubRepository"),
-            image_names=tuple(config.require_object("imageNames")),
+            image_names=tuple(config.get_object("imageNames") or discover_image_names(REPOSITORY_ROOT)),
             github_owner_id=config.get("githubRepositoryOwnerId"),
             github_repository_id=config.get("githubRepositoryId"),
             existing_oidc_provider_arn=config.get("existingOidcProviderArn"),
@@ -81,14 +85,28 @@ class FoundationConfig:
         return f"repo:{self.github_owner}/{self.github_repository}:environment:{environment}"
 
 
+def discover_image_names(root: Path) -> list[str]:
+    """Every service image the repository builds: one per modules/<svc>/backend/<part>/Dockerfile.
+
+    A service added later gets its lifecycle rules at the foundation's next `pulumi up`
+    without a settings change; `imageNames` in the stack settings overrides the list.
+    """
+    return sorted(
+        image_name(dockerfile.parents[2].name, dockerfile.parent.name)
+        for dockerfile in root.glob("modules/*/backend/*/Dockerfile")
+    )
+
+
 def ecr_lifecycle_policy(image_names: Sequence[str], *, releases: int, branches: int, untagged_days: int) -> str:
     """Rules per image name, so a busy service never expires another service's images.
 
     ECR applies rules in priority order and an image matched by one rule is never expired by
     a later one: release tags (``<image>-v*``) are matched first and kept longer than any
-    other tag of the same image.
+    other tag of the same image. Longer names go first, because ``reports-*`` also matches
+    ``reports-worker-...`` tags: the worker's own rule must see them before the API's does.
     """
     rules: list[dict[str, Any]] = []
+    image_names = sorted(image_names, key=lambda name: (-len(name), name))
     for image in image_names:
         rules.append(
             {

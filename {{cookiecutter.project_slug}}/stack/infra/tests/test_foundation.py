@@ -139,11 +139,13 @@ def test_ecr_repository_scans_encrypts_and_expires_per_image(foundation):
     assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
     rules = json.loads(foundation.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
     by_pattern = {tuple(r["selection"].get("tagPatternList", [])): r for r in rules}
-    release, branch = by_pattern[("reports-api-v*",)], by_pattern[("reports-api-*",)]
+    release, branch = by_pattern[("reports-v*",)], by_pattern[("reports-*",)]
     # Release tags match first (lower priority number) and are kept longer.
     assert release["rulePriority"] < branch["rulePriority"]
     assert release["selection"]["countNumber"] > branch["selection"]["countNumber"]
     assert ("reports-worker-*",) in by_pattern and ("*",) not in by_pattern
+    # reports-* also matches the worker's tags: the worker's rule must come first.
+    assert by_pattern[("reports-worker-*",)]["rulePriority"] < branch["rulePriority"]
     assert rules[-1]["selection"]["tagStatus"] == "untagged"
     assert [r["rulePriority"] for r in rules] == list(range(1, len(rules) + 1))
 
@@ -227,3 +229,11 @@ def test_wrong_account_credentials_are_refused():
 def test_entry_point_pulumi_runs_builds_the_same_stack():
     result = run_foundation(entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
     assert set(result.outputs) >= {"ecrRepositoryUrl", "ciRoleArns", "vpcId", "clusterArn"}
+
+
+def test_image_names_come_from_the_services_dockerfiles(tmp_path):
+    assert program.discover_image_names(program.REPOSITORY_ROOT) == ["reports", "reports-worker"]
+    for service, part in [("billing", "api"), ("audit", "worker")]:
+        (tmp_path / "modules" / service / "backend" / part).mkdir(parents=True)
+        (tmp_path / "modules" / service / "backend" / part / "Dockerfile").write_text("FROM scratch\n")
+    assert program.discover_image_names(tmp_path) == ["audit-worker", "billing"]

@@ -47,7 +47,7 @@ def test_plan_writes_matrices_for_from_json(repo: Repo, tmp_path: Path, monkeypa
     assert values["release"] == "true"
     assert json.loads(values["services"]) == ["reports"]
     assert [i["tag"] for i in json.loads(values["images"])] == [
-        f"reports-api-dev-{after[:12]}",
+        f"reports-dev-{after[:12]}",
         f"reports-worker-dev-{after[:12]}",
     ]
     assert json.loads(values["plan"])["stacks"][0]["qualified"] == "acme/reports/test"

@@ -26,7 +26,7 @@ def test_push_to_dev_changing_one_service_deploys_only_its_test_stack(repo: Repo
             "service": "reports",
             "component": "api",
             "dockerfile": "modules/reports/backend/api/Dockerfile",
-            "tag": f"reports-api-dev-{short}",
+            "tag": f"reports-dev-{short}",
         },
         {
             "service": "reports",
@@ -41,7 +41,7 @@ def test_push_to_dev_changing_one_service_deploys_only_its_test_stack(repo: Repo
             "stack": "test",
             "qualified": "acme/reports/test",
             "work_dir": "modules/reports/infrastructure",
-            "image_tags": {"api": f"reports-api-dev-{short}", "worker": f"reports-worker-dev-{short}"},
+            "image_tags": {"api": f"reports-dev-{short}", "worker": f"reports-worker-dev-{short}"},
             "config": {"imageTag": f"dev-{short}"},
         }
     ]
@@ -57,8 +57,8 @@ def test_change_in_shared_libs_deploys_every_dependent_service(repo: Repo) -> No
     assert plan.services == ["billing", "reports"]
     assert [s["qualified"] for s in plan.stacks] == ["acme/billing/test", "acme/reports/test"]
     assert [i["tag"] for i in plan.images] == [
-        f"billing-api-dev-{after[:12]}",
-        f"reports-api-dev-{after[:12]}",
+        f"billing-dev-{after[:12]}",
+        f"reports-dev-{after[:12]}",
         f"reports-worker-dev-{after[:12]}",
     ]
 
@@ -83,7 +83,7 @@ def test_push_to_main_deploys_prod_and_releases_stable_versions(repo: Repo) -> N
     assert (plan.action, plan.environment) == ("deploy", "prod")
     assert plan.services == ["billing"]
     assert plan.stacks[0]["qualified"] == "acme/billing/prod"
-    assert plan.stacks[0]["image_tags"] == {"api": f"billing-api-main-{after[:12]}"}
+    assert plan.stacks[0]["image_tags"] == {"api": f"billing-main-{after[:12]}"}
     assert plan.release and not plan.prerelease
 
 
@@ -120,14 +120,14 @@ def test_pull_request_opened_previews_changed_services_with_a_sanitised_branch_t
 
     assert (plan.action, plan.environment, plan.pr) == ("preview", "preview", 7)
     assert plan.services == ["billing"]
-    assert plan.images[0]["tag"] == f"billing-api-feature-add-billing_thing-{head[:12]}"
+    assert plan.images[0]["tag"] == f"billing-feature-add-billing_thing-{head[:12]}"
     assert plan.stacks == [
         {
             "service": "billing",
             "stack": "preview-7",
             "qualified": "acme/billing/preview-7",
             "work_dir": "modules/billing/infrastructure",
-            "image_tags": {"api": f"billing-api-feature-add-billing_thing-{head[:12]}"},
+            "image_tags": {"api": f"billing-feature-add-billing_thing-{head[:12]}"},
             "config": {"imageTag": f"feature-add-billing_thing-{head[:12]}"},
         }
     ]

@@ -63,7 +63,7 @@ def test_a_new_version_is_tagged_and_its_images_named(
     assert made is not None
     assert (made.version, made.tag, made.prerelease) == ("1.1.0-rc.1", "reports-v1.1.0-rc.1", True)
     assert made.images == (
-        {"component": "api", "source_tag": f"reports-api-dev-{sha[:12]}", "release_tag": "reports-api-v1.1.0-rc.1"},
+        {"component": "api", "source_tag": f"reports-dev-{sha[:12]}", "release_tag": "reports-v1.1.0-rc.1"},
         {
             "component": "worker",
             "source_tag": f"reports-worker-dev-{sha[:12]}",

@@ -28,7 +28,7 @@ def test_sanitize_ref_makes_a_valid_lowercase_tag_fragment(branch: str, expected
 def test_images_are_named_after_service_and_component_with_one_shared_suffix() -> None:
     suffix, by_component = tags.image_tags("reports", ["api", "worker"], "dev", SHA)
     assert suffix == "dev-0123456789ab"
-    assert by_component == {"api": "reports-api-dev-0123456789ab", "worker": "reports-worker-dev-0123456789ab"}
+    assert by_component == {"api": "reports-dev-0123456789ab", "worker": "reports-worker-dev-0123456789ab"}
 
 
 def test_branch_with_slash_and_uppercase_gives_a_valid_tag() -> None:
@@ -41,7 +41,7 @@ def test_long_branch_is_truncated_to_128_characters_keeping_service_and_sha() ->
     suffix, by_component = tags.image_tags("reports", ["api", "worker"], "feature/" + "x" * 300, SHA)
     # The longest image name decides the room left, so every image shares the suffix.
     assert len(by_component["worker"]) == 128
-    assert by_component["api"] == f"reports-api-{suffix}"
+    assert by_component["api"] == f"reports-{suffix}"
     assert by_component["worker"].startswith("reports-worker-feature-xxx")
     assert suffix.endswith("-0123456789ab")
     assert all(DOCKER_TAG.match(tag) for tag in by_component.values())
@@ -53,7 +53,7 @@ def test_image_tag_rejects_something_that_is_not_a_sha() -> None:
 
 
 def test_release_tags() -> None:
-    assert tags.release_tag("reports", "api", "1.2.0") == "reports-api-v1.2.0"
+    assert tags.release_tag("reports", "api", "1.2.0") == "reports-v1.2.0"
     assert tags.release_tag("reports", "worker", "1.2.0-rc.3") == "reports-worker-v1.2.0-rc.3"
     assert tags.git_release_tag("reports", "1.2.0") == "reports-v1.2.0"
     with pytest.raises(ValueError, match="not a semantic version"):

@@ -1,5 +1,7 @@
 """docker-compose.yml offers what `local:up` does: checked against the code, without Docker."""
 
+import ast
+import sys
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlparse
@@ -7,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs locked; only safe_load is used
 
+from reports.backend.local import resources
 from reports.backend.local.resources import BUCKET_NAME, QUEUE_NAME
 from reports.backend.settings import ReportsSettings
 
@@ -71,7 +74,7 @@ def test_services_read_only_settings_the_code_knows(compose: dict, service: str)
 def test_images_are_the_ones_pants_builds(compose: dict) -> None:
     # docker_image targets in modules/reports/backend/{api,worker}/BUILD: repository is the
     # project slug, tag "reports-<role>-{IMAGE_TAG}" with IMAGE_TAG=local by default.
-    assert compose["services"]["api"]["image"] == f"{SLUG}:reports-api-local"
+    assert compose["services"]["api"]["image"] == f"{SLUG}:reports-local"
     assert compose["services"]["worker"]["image"] == f"{SLUG}:reports-worker-local"
     assert compose["services"]["api"]["pull_policy"] == compose["services"]["worker"]["pull_policy"] == "never"
 
@@ -85,3 +88,12 @@ def test_api_port_is_published_on_loopback_only(compose: dict) -> None:
 def test_worker_gets_time_to_finish_its_job(compose: dict) -> None:
     grace = compose["services"]["worker"]["stop_grace_period"]
     assert int(grace.removesuffix("s")) > ReportsSettings().shutdown_timeout_seconds
+
+
+def test_resource_script_needs_nothing_but_boto3() -> None:
+    # compose runs it in the moto image, which has boto3 but none of this repository.
+    tree = ast.parse(Path(resources.__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    top_level = {name.split(".")[0] for name in imported}
+    assert top_level <= set(sys.stdlib_module_names) | {"boto3", "botocore"}

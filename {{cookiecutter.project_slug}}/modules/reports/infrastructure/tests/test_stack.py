@@ -104,7 +104,8 @@ def test_containers_get_what_the_app_reads(deployed):
         assert env["REPORTS_QUEUE_URL"] == queue_url
         assert env["REPORTS_BUCKET_NAME"] == bucket
         assert env["AWS_REGION"] == AWS_REGION
-        assert found[component]["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:reports-{component}-sha-abc123"
+        expected_tag = {"api": "reports-sha-abc123", "worker": "reports-worker-sha-abc123"}[component]
+        assert found[component]["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{expected_tag}"
     api_env = {e["name"]: e["value"] for e in found["api"]["environment"]}
     assert (api_env["HOST"], api_env["PORT"]) == ("0.0.0.0", "8000")  # noqa: S104 - inside the task
     assert found["api"]["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]

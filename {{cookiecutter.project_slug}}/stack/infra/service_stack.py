@@ -1,0 +1,245 @@
+"""The Pulumi program every service module runs: API service, worker, job queue, bucket.
+
+One program serves every stack; the stack name picks the environment (``test``,
+``prod`` or ``preview-<pull request>``, see stack.infra.conventions.Environment). Settings
+come from Pulumi.<stack>.yaml over the environment's defaults below; preview stacks have
+no settings file and run on the defaults, with the foundation found from the Pulumi
+organization. ``imageTag`` is always required: CI sets it to the tag it just pushed.
+
+A module's ``infrastructure/program.py`` describes the module with a ``ServiceSpec`` and
+calls ``deploy``; what every service gets (and what the policy checks) lives here.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.infra.components import (
+    FargateTaskArgs,
+    HttpService,
+    HttpServiceArgs,
+    JobQueue,
+    PrivateBucket,
+    WorkerService,
+    WorkerServiceArgs,
+)
+from stack.infra.components.task_roles import TaskPermissions
+from stack.infra.conventions import Environment, foundation_stack_reference, image_name, tags_for
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What a service module is made of; the rest comes from the stack's settings."""
+
+    name: str
+    # Prefix of the settings the code reads, e.g. "REPORTS_" for REPORTS_QUEUE_URL.
+    env_prefix: str
+    has_api: bool = True
+    has_worker: bool = True
+    api_port: int = 8000
+    # ECS waits this long after SIGTERM; the worker finishes the batch in hand within it.
+    worker_stop_timeout_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class Capacity:
+    min_capacity: int
+    max_capacity: int
+    cpu: int
+    memory: int
+
+    def override(self, values: Mapping[str, Any] | None, key: str) -> "Capacity":
+        values = values or {}
+        unknown = set(values) - {"minCapacity", "maxCapacity", "cpu", "memory"}
+        if unknown:
+            raise ValueError(
+                f"config {key!r} has unknown settings {sorted(unknown)}; use minCapacity, maxCapacity, cpu, memory"
+            )
+        merged = replace(
+            self,
+            min_capacity=int(values.get("minCapacity", self.min_capacity)),
+            max_capacity=int(values.get("maxCapacity", self.max_capacity)),
+            cpu=int(values.get("cpu", self.cpu)),
+            memory=int(values.get("memory", self.memory)),
+        )
+        if not 1 <= merged.min_capacity <= merged.max_capacity:
+            raise ValueError(
+                f"config {key!r}: need 1 <= minCapacity <= maxCapacity, "
+                f"got {merged.min_capacity}..{merged.max_capacity}"
+            )
+        return merged
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    environment: Environment
+    image_tag: str
+    foundation_stack: str
+    api: Capacity
+    worker: Capacity
+    use_spot: bool
+    assign_public_ip: bool
+    log_retention_days: int
+    certificate_arn: str | None = None
+
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "test": {
+        "api": Capacity(1, 2, 256, 512),
+        "worker": Capacity(1, 2, 256, 512),
+        "use_spot": True,
+        "log_retention_days": 14,
+    },
+    "prod": {
+        "api": Capacity(2, 6, 512, 1024),
+        "worker": Capacity(1, 4, 512, 1024),
+        "use_spot": False,
+        "log_retention_days": 90,
+    },
+    "preview": {
+        "api": Capacity(1, 1, 256, 512),
+        "worker": Capacity(1, 1, 256, 512),
+        "use_spot": True,
+        "log_retention_days": 3,
+    },
+}
+
+
+def load_config() -> ServiceConfig:
+    environment = Environment.from_stack(pulumi.get_stack())
+    defaults = DEFAULTS[environment.name]
+    config = pulumi.Config()
+    use_spot = config.get_bool("useSpot")
+    use_spot = defaults["use_spot"] if use_spot is None else use_spot
+    assign_public_ip = bool(config.get_bool("assignPublicIp"))
+    if environment.is_prod and (use_spot or assign_public_ip):
+        raise ValueError("prod runs on regular Fargate in private subnets: set useSpot and assignPublicIp to false")
+    return ServiceConfig(
+        environment=environment,
+        image_tag=config.require("imageTag"),
+        foundation_stack=config.get("foundationStack") or foundation_stack_reference(pulumi.get_organization()),
+        api=defaults["api"].override(config.get_object("api"), "api"),
+        worker=defaults["worker"].override(config.get_object("worker"), "worker"),
+        use_spot=use_spot,
+        assign_public_ip=assign_public_ip,
+        log_retention_days=config.get_int("logRetentionDays") or defaults["log_retention_days"],
+        certificate_arn=config.get("certificateArn"),
+    )
+
+
+def deploy(spec: ServiceSpec) -> None:
+    """Create the service's resources in the current stack and export what CI and people need."""
+    settings = load_config()
+    environment = settings.environment
+    foundation = pulumi.StackReference(settings.foundation_stack)
+    account_id = aws.get_caller_identity().account_id
+    region = aws.get_region().region
+    prefix = f"{environment.resource_prefix()}-{spec.name}"
+    tags = tags_for(environment.name, environment.stack, service=spec.name)
+
+    queue = JobQueue("jobs", name=f"{prefix}-jobs", tags=tags, visibility_timeout_seconds=120)
+    bucket = PrivateBucket(
+        "results",
+        name=f"{prefix}-results-{account_id}",
+        tags=tags,
+        versioned=not environment.is_preview,
+        force_destroy=environment.is_preview,
+    )
+
+    repository_url = foundation.require_output("ecrRepositoryUrl")
+    subnets_for_tasks = foundation.require_output(
+        "publicSubnetIds" if settings.assign_public_ip else "privateSubnetIds"
+    )
+    # What the code reads (<service>.backend.settings, stack.libs.settings).
+    app_environment: dict[str, pulumi.Input[str]] = {
+        f"{spec.env_prefix}QUEUE_URL": queue.url,
+        f"{spec.env_prefix}BUCKET_NAME": bucket.bucket,
+        "AWS_REGION": region,
+        "LOG_LEVEL": "INFO",
+    }
+
+    def task_args(component: str, capacity: Capacity, permissions: TaskPermissions, **extra: Any) -> FargateTaskArgs:
+        return FargateTaskArgs(
+            name=f"{prefix}-{component}",
+            account_id=account_id,
+            region=region,
+            cluster_arn=foundation.require_output("clusterArn"),
+            cluster_name=foundation.require_output("clusterName"),
+            vpc_id=foundation.require_output("vpcId"),
+            subnet_ids=subnets_for_tasks,
+            image=pulumi.Output.concat(repository_url, f":{image_name(spec.name, component)}-{settings.image_tag}"),
+            repository_arn=foundation.require_output("ecrRepositoryArn"),
+            permissions_boundary_arn=foundation.require_output("permissionsBoundaryArn"),
+            permissions=permissions,
+            tags={**tags, "component": component},
+            cpu=capacity.cpu,
+            memory=capacity.memory,
+            min_capacity=capacity.min_capacity,
+            max_capacity=capacity.max_capacity,
+            log_retention_days=settings.log_retention_days,
+            assign_public_ip=settings.assign_public_ip,
+            use_spot=settings.use_spot,
+            **extra,
+        )
+
+    pulumi.export("environment", environment.name)
+    pulumi.export("imageTag", settings.image_tag)
+    pulumi.export("queueUrl", queue.url)
+    pulumi.export("deadLetterQueueUrl", queue.dead_letter_url)
+    pulumi.export("bucketName", bucket.bucket)
+
+    if spec.has_api:
+        api = HttpService(
+            "api",
+            HttpServiceArgs(
+                task=task_args(
+                    "api",
+                    settings.api,
+                    TaskPermissions(
+                        queue_arn=queue.arn,
+                        queue_actions=("sqs:SendMessage", "sqs:GetQueueAttributes"),
+                        bucket_arn=bucket.arn,
+                        bucket_actions=("s3:GetObject", "s3:PutObject"),
+                    ),
+                    environment={**app_environment, "HOST": "0.0.0.0", "PORT": str(spec.api_port)},  # noqa: S104
+                ),
+                public_subnet_ids=foundation.require_output("publicSubnetIds"),
+                container_port=spec.api_port,
+                health_check_path="/health",
+                certificate_arn=settings.certificate_arn,
+            ),
+        )
+        pulumi.export("apiUrl", api.url)
+        pulumi.export("apiServiceName", api.service_name)
+        pulumi.export("apiLogGroup", api.log_group_name)
+
+    if spec.has_worker:
+        worker = WorkerService(
+            "worker",
+            WorkerServiceArgs(
+                task=task_args(
+                    "worker",
+                    settings.worker,
+                    TaskPermissions(
+                        queue_arn=queue.arn,
+                        queue_actions=(
+                            "sqs:ReceiveMessage",
+                            "sqs:DeleteMessage",
+                            "sqs:ChangeMessageVisibility",
+                            "sqs:GetQueueAttributes",
+                        ),
+                        bucket_arn=bucket.arn,
+                        bucket_actions=("s3:GetObject", "s3:PutObject"),
+                    ),
+                    environment=app_environment,
+                    # The worker finishes the batch in hand after SIGTERM before this runs out.
+                    stop_timeout_seconds=spec.worker_stop_timeout_seconds,
+                ),
+                queue_name=queue.queue_name,
+            ),
+        )
+        pulumi.export("workerServiceName", worker.service_name)
+        pulumi.export("workerLogGroup", worker.log_group_name)
