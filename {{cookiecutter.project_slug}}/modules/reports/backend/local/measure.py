@@ -66,15 +66,18 @@ def main(argv: list[str] | None = None) -> int:
         reports.create_resources()
         api = reports.start_api()
         worker = reports.start_worker()
-        pids = {"load generator": os.getpid(), "api": api.process.pid, "worker": worker.pid, "moto": emulator.process.pid}
+        pids = {"load generator": os.getpid(), "api": api.process.pid, "worker": worker.pid}
+        pids["moto"] = emulator.process.pid
         # Warm up connections and code paths; not counted.
-        wait_for_jobs(api.url, [o.body["job_id"] for o in submit_jobs(api.url, 20, args.concurrency).outcomes if o.body], 60)
+        warm_up = submit_jobs(api.url, 20, args.concurrency)
+        wait_for_jobs(api.url, [o.body["job_id"] for o in warm_up.outcomes if o.body], 60)
 
         results: dict[str, LoadResult] = {}
         final: dict[str, dict] = {}
 
         def health_phase() -> None:
-            results["health"] = LoadPlan(api.url, args.jobs, args.concurrency, lambda http, _: http.get("/health"), 200).run()
+            plan = LoadPlan(api.url, args.jobs, args.concurrency, lambda http, _: http.get("/health"), 200)
+            results["health"] = plan.run()
 
         def jobs_phase() -> None:
             results["submit"] = submit_jobs(api.url, args.jobs, args.concurrency)

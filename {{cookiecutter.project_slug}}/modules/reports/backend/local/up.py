@@ -177,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         reports.create_resources()
         print("starting the API and the worker ...", flush=True)
         api = reports.start_api()
-        reports.start_worker()
+        worker = reports.start_worker()
+        pids = f"moto pid {emulator.process.pid}, api pid {api.process.pid}, worker pid {worker.pid}"
+        print(f"started: {pids}", flush=True)
         if args.demo:
             return demo(reports, api.url)
         print(banner(emulator, reports, api.url, run_dir), flush=True)
