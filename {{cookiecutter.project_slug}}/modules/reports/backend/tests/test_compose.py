@@ -73,7 +73,8 @@ def test_services_read_only_settings_the_code_knows(compose: dict, service: str)
 
 def test_images_are_the_ones_pants_builds(compose: dict) -> None:
     # docker_image targets in modules/reports/backend/{api,worker}/BUILD: repository is the
-    # project slug, tag "reports-<role>-{IMAGE_TAG}" with IMAGE_TAG=local by default.
+    # project slug, tags "reports-{IMAGE_TAG}" (API) and "reports-worker-{IMAGE_TAG}", with
+    # IMAGE_TAG=local by default.
     assert compose["services"]["api"]["image"] == f"{SLUG}:reports-local"
     assert compose["services"]["worker"]["image"] == f"{SLUG}:reports-worker-local"
     assert compose["services"]["api"]["pull_policy"] == compose["services"]["worker"]["pull_policy"] == "never"
