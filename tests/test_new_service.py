@@ -1,5 +1,8 @@
 """The new-service command: two services added to a fresh render, one using the other."""
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,29 @@ def test_everything_passes_with_the_new_services(two_services: Path) -> None:
     pants(two_services, "--filter-target-type=-docker_image", "package", "::")
     assert (two_services / "dist/modules.gateway.backend.api/api-server.pex").is_file()
     assert (two_services / "dist/modules.ledger.backend.worker/queue-worker.pex").is_file()
+
+
+def test_delivery_plan_picks_up_a_changed_new_service(two_services: Path, tmp_path: Path) -> None:
+    before = git(two_services, "rev-parse", "HEAD").strip()
+    settings = two_services / "modules/ledger/backend/settings.py"
+    settings.write_text(settings.read_text() + "\n# a change\n")
+    git(two_services, "commit", "-q", "-am", "fix(ledger): a change")
+    after = git(two_services, "rev-parse", "HEAD").strip()
+    try:
+        event = tmp_path / "push.json"
+        event.write_text(json.dumps({"ref": "refs/heads/dev", "before": before, "after": after, "deleted": False,
+                                     "repository": {"full_name": "acme/acme-services"}}))
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.delivery", "plan", "--event-name", "push", "--event-path", str(event),
+             "--pulumi-org", "acme"],
+            cwd=two_services, capture_output=True, text=True, check=True,
+        )
+    finally:
+        git(two_services, "reset", "-q", "--hard", before)
+    plan = json.loads(result.stdout)
+    assert plan["services"] == ["ledger"]
+    assert [stack["qualified"] for stack in plan["stacks"]] == ["acme/acme-services-ledger/test"]
+    assert [image["tag"] for image in plan["images"]] == [f"ledger-worker-dev-{after[:12]}"]
 
 
 def test_consumer_gets_public_code_only(two_services: Path) -> None:

@@ -1,0 +1,71 @@
+"""The [[ cookiecutter.service_name ]] stacks (test, prod, preview-<pr>) under mocks, with their committed settings."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from [[ cookiecutter.service_name ]].infrastructure import program
+from stack.infra.conventions import (
+    AWS_ACCOUNT_ID,
+    AWS_REGION,
+    FOUNDATION_PROJECT,
+    FOUNDATION_STACK,
+    PROJECT_SLUG,
+    PULUMI_ORG,
+)
+from stack.infra.policy import PolicyContext, enforce
+from stack.infra.testing import RecordingMocks, foundation_outputs, load_stack_config, run_program
+
+SERVICE = "[[ cookiecutter.service_name ]]"
+PROJECT_DIR = Path(f"modules/{SERVICE}/infrastructure")
+CLOUD_FOUNDATION = f"{PULUMI_ORG}/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}"
+FOUNDATION = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
+COMPONENTS = {
+    component
+    for component, present in (("api", program.SERVICE.has_api), ("worker", program.SERVICE.has_worker))
+    if present
+}
+
+
+def run_stack(stack: str):
+    project, config = load_stack_config(PROJECT_DIR, stack)
+    config.setdefault("imageTag", "main-abc123")
+    mocks = RecordingMocks(
+        account_id=AWS_ACCOUNT_ID,
+        region=AWS_REGION,
+        stack_outputs={CLOUD_FOUNDATION: FOUNDATION},
+    )
+    return run_program(program.main, project=project, stack=stack, config=config, mocks=mocks, organization=PULUMI_ORG)
+
+
+@pytest.fixture(scope="module", params=["test", "prod", "preview-42"])
+def deployed(request):
+    return request.param, run_stack(request.param)
+
+
+def test_every_stack_passes_the_policy(deployed):
+    stack, result = deployed
+    environment = "preview" if stack.startswith("preview-") else stack
+    enforce(result.resources, PolicyContext(environment=environment, require_permissions_boundary=True))
+
+
+def test_containers_run_this_services_images_with_its_settings(deployed):
+    stack, result = deployed
+    found = {}
+    for task in result.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        [container] = json.loads(task.inputs["containerDefinitions"])
+        found[task.inputs["family"].rsplit("-", 1)[-1]] = container
+    assert set(found) == COMPONENTS
+    images = {"api": f"{SERVICE}-main-abc123", "worker": f"{SERVICE}-worker-main-abc123"}
+    for component, container in found.items():
+        env = {e["name"]: e["value"] for e in container["environment"]}
+        assert env["[[ cookiecutter.env_prefix ]]QUEUE_URL"].endswith(f"{PROJECT_SLUG}-{stack}-{SERVICE}-jobs")
+        assert env["[[ cookiecutter.env_prefix ]]BUCKET_NAME"].startswith(f"{PROJECT_SLUG}-{stack}-{SERVICE}-results")
+        assert container["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{images[component]}"
+
+
+def test_exports_match_the_parts_of_the_module(deployed):
+    _, result = deployed
+    assert ("apiUrl" in result.outputs) is ("api" in COMPONENTS)
+    assert ("workerServiceName" in result.outputs) is ("worker" in COMPONENTS)
