@@ -57,6 +57,22 @@ class S3JobStore:
             ContentType="application/json",
         )
 
+    def create(self, job: Job) -> bool:
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=self._key(job.job_id),
+                Body=job.model_dump_json().encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",  # S3 conditional write: fails if the key exists
+            )
+        except self.s3.exceptions.ClientError as error:
+            # 412: the object exists. 409: a concurrent conditional write to it won the race.
+            if error.response["Error"]["Code"] in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                return False
+            raise
+        return True
+
     def load(self, job_id: str) -> Job | None:
         try:
             response = self.s3.get_object(Bucket=self.bucket, Key=self._key(job_id))

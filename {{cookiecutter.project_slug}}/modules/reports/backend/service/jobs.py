@@ -27,6 +27,10 @@ class JobQueue(Protocol):
 class JobStore(Protocol):
     def save(self, job: Job) -> None: ...
 
+    def create(self, job: Job) -> bool:
+        """Store a job that must not exist yet, atomically; False if one with its id does."""
+        ...
+
     def load(self, job_id: str) -> Job | None: ...
 
 
@@ -43,16 +47,21 @@ class ReportJobs:
 
     def submit(self, request: ReportRequest, idempotency_key: str | None = None) -> Job:
         """Record a job and queue it. The same idempotency key returns the same job."""
+        # Stored before it is queued, so a worker never sees a job the API cannot show.
         if idempotency_key:
             job_id = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key).hex
-            existing = self.store.load(job_id)
-            if existing is not None:
-                return existing
+            job = Job(job_id=job_id, state=JobState.QUEUED, title=request.title)
+            # Created only if new, in one step: of two concurrent requests with the same key,
+            # exactly one queues the job.
+            if not self.store.create(job):
+                existing = self.store.load(job.job_id)
+                if existing is not None:
+                    return existing
+                raise RuntimeError(f"job {job.job_id} exists but cannot be read yet; retry")
         else:
-            job_id = uuid.uuid4().hex
-        job = Job(job_id=job_id, state=JobState.QUEUED, title=request.title)
-        # Stored before it is queued, so a worker never sees a job the API cannot show.
-        self.store.save(job)
+            job = Job(job_id=uuid.uuid4().hex, state=JobState.QUEUED, title=request.title)
+            self.store.save(job)
+        job_id = job.job_id
         self.queue.send(JobMessage(job_id=job_id, request=request))
         logger.info("job queued", extra={"job_id": job_id})
         return job

@@ -34,6 +34,12 @@ class InMemoryStore:
         self.saves += 1
         self.jobs[job.job_id] = job
 
+    def create(self, job: Job) -> bool:
+        if job.job_id in self.jobs:
+            return False
+        self.save(job)
+        return True
+
     def load(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
 

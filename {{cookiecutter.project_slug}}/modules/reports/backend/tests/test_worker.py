@@ -158,3 +158,10 @@ def test_worker_log_lines_carry_the_submitting_request_id(aws, caplog) -> None:
         logging.getLogger("reports").removeHandler(handler)
     assert aws.jobs.get(job.job_id).state is JobState.DONE
     assert seen and set(seen) == {"req-from-api"}
+
+
+def test_s3_create_refuses_an_existing_job(aws) -> None:
+    job = aws.jobs.submit(ReportRequest(title="r", values=[1]))
+    assert aws.jobs.store.create(job.model_copy(update={"title": "other"})) is False
+    assert aws.jobs.store.load(job.job_id) == job
+
