@@ -9,6 +9,7 @@ program gave pulumi_aws, so they check what would be sent to AWS, not the Python
 import importlib
 import inspect
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -50,6 +51,8 @@ class PolicyContext:
     environment: str
     github_subjects: tuple[str, ...] = ()
     require_permissions_boundary: bool = False
+    # Off only in unit tests of one component (a bare queue has no one to page).
+    require_alarms: bool = True
     extra_rules: tuple["Rule", ...] = field(default=())
 
 
@@ -243,6 +246,190 @@ def roles_have_boundary(resources: Sequence[RecordedResource], context: PolicyCo
             yield Violation("roles-have-boundary", role.label, "has no permissions boundary")
 
 
+def ecs_safe_rollouts(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    rule = "ecs-safe-rollouts"
+    for service in _of_type(resources, "aws:ecs/service:Service"):
+        breaker = service.inputs.get("deploymentCircuitBreaker") or {}
+        if breaker.get("enable") is not True or breaker.get("rollback") is not True:
+            yield Violation(rule, service.label, "has no deployment circuit breaker with rollback")
+        minimum = service.inputs.get("deploymentMinimumHealthyPercent")
+        maximum = service.inputs.get("deploymentMaximumPercent")
+        # Numbers arrive as floats through the mocks' protobuf structs.
+        if not isinstance(minimum, int | float) or minimum < 100:
+            yield Violation(rule, service.label, f"deploymentMinimumHealthyPercent is {minimum}: deploys drop capacity")
+        if not isinstance(maximum, int | float) or maximum <= 100:
+            yield Violation(rule, service.label, f"deploymentMaximumPercent is {maximum}: no room to start new tasks")
+        if service.inputs.get("loadBalancers") and not service.inputs.get("healthCheckGracePeriodSeconds"):
+            yield Violation(rule, service.label, "sits behind a load balancer without a health check grace period")
+
+
+def _containers(task_definition: RecordedResource) -> list[dict[str, Any]]:
+    raw = task_definition.inputs.get("containerDefinitions") or "[]"
+    containers = json.loads(raw) if isinstance(raw, str) else raw
+    return [c for c in containers if isinstance(c, dict)]
+
+
+def graceful_shutdown(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    rule = "graceful-shutdown"
+    for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
+        for container in _containers(task):
+            if container.get("essential", True) and not container.get("stopTimeout"):
+                yield Violation(rule, task.label, f"container {container.get('name')!r} has no stopTimeout")
+    for group in _of_type(resources, "aws:lb/targetGroup:TargetGroup"):
+        if group.inputs.get("deregistrationDelay") is None:
+            yield Violation(
+                rule, group.label, "leaves deregistration_delay at AWS's 300 s: match it to the app's shutdown bound"
+            )
+
+
+# Environment variable names that hold credentials: they belong in the task's `secrets`.
+SECRET_LIKE_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|DSN|DATABASE_URL")
+_PARAMETER_ARN = re.compile(r"arn:aws:ssm:[^:]+:\d{12}:parameter/.+")
+
+
+def secrets_via_parameters(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    rule = "secrets-via-parameters"
+    parameters = _of_type(resources, "aws:ssm/parameter:Parameter")
+    for parameter in parameters:
+        if parameter.inputs.get("type") != "SecureString":
+            yield Violation(rule, parameter.label, f"is a {parameter.inputs.get('type')}, not a SecureString")
+        if not parameter.inputs.get("keyId"):
+            yield Violation(rule, parameter.label, "is not encrypted with the environment's KMS key (key_id)")
+    names = {str(p.inputs.get("name", "")).lstrip("/") for p in parameters}
+    for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
+        for container in _containers(task):
+            for variable in container.get("environment") or []:
+                if SECRET_LIKE_NAME.search(str(variable.get("name", "")).upper()):
+                    yield Violation(
+                        rule,
+                        task.label,
+                        f"passes {variable.get('name')!r} as a plain environment value: use the task's secrets",
+                    )
+            for secret in container.get("secrets") or []:
+                source = str(secret.get("valueFrom", ""))
+                if not _PARAMETER_ARN.fullmatch(source):
+                    yield Violation(rule, task.label, f"secret {secret.get('name')!r} is not an SSM parameter ARN")
+                elif source.split(":parameter/", 1)[1] not in names:
+                    yield Violation(
+                        rule, task.label, f"secret {secret.get('name')!r} reads {source}, not a parameter of this stack"
+                    )
+
+
+def secrets_scoped(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    """An execution role may read exactly the parameters its task definitions name."""
+    rule = "secrets-scoped"
+    roles_by_arn = {r.state.get("arn"): r for r in _of_type(resources, "aws:iam/role:Role")}
+    policies = _of_type(resources, "aws:iam/rolePolicy:RolePolicy")
+    allowed: dict[str, set[str]] = {}
+    for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
+        role = roles_by_arn.get(task.inputs.get("executionRoleArn"))
+        if role is None:
+            continue
+        sources = {str(s.get("valueFrom")) for c in _containers(task) for s in c.get("secrets") or []}
+        allowed.setdefault(str(role.inputs.get("name")), set()).update(sources)
+    for policy in policies:
+        role_name = str(policy.inputs.get("role"))
+        if role_name not in allowed:
+            continue  # not an execution role
+        for statement in _statements(policy.inputs.get("policy")):
+            actions = [str(a) for a in _as_list(statement.get("Action", []))]
+            targets = [str(r) for r in _as_list(statement.get("Resource", []))]
+            if statement.get("Effect") != "Allow":
+                continue
+            if any(a.startswith("ssm:") for a in actions):
+                extra = set(targets) - allowed[role_name]
+                if extra:
+                    yield Violation(
+                        rule, policy.label, f"lets {role_name} read parameters it does not use: {sorted(extra)}"
+                    )
+            if any(a in ("kms:Decrypt", "kms:*") for a in actions):
+                via = ((statement.get("Condition") or {}).get("StringEquals") or {}).get("kms:ViaService", "")
+                if "*" in targets or not str(via).startswith("ssm."):
+                    yield Violation(rule, policy.label, "lets the execution role decrypt outside SSM or with any key")
+
+
+def _alarm_metrics(alarm: RecordedResource) -> list[tuple[str, str, dict[str, Any], str]]:
+    """(namespace, metric name, dimensions, statistic) of each metric an alarm watches."""
+    inputs = alarm.inputs
+    if inputs.get("metricName"):
+        stat = str(inputs.get("extendedStatistic") or inputs.get("statistic") or "")
+        return [(str(inputs.get("namespace")), str(inputs["metricName"]), dict(inputs.get("dimensions") or {}), stat)]
+    found = []
+    for query in inputs.get("metricQueries") or []:
+        metric = query.get("metric") or {}
+        if metric.get("metricName"):
+            found.append(
+                (
+                    str(metric.get("namespace")),
+                    str(metric["metricName"]),
+                    dict(metric.get("dimensions") or {}),
+                    str(metric.get("stat", "")),
+                )
+            )
+    return found
+
+
+def alarms_per_signal(resources: Sequence[RecordedResource], context: PolicyContext) -> Iterable[Violation]:
+    """Every ECS service is alarmed on CPU and memory, every load-balanced target group on
+    its 5xx rate and p99 response time, every work queue on its oldest message's age and
+    every dead-letter queue on visible messages; every alarm notifies someone."""
+    rule = "alarms-per-signal"
+    if not context.require_alarms:
+        return
+    alarms = _of_type(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    watched: set[tuple[str, str, str]] = set()
+    for alarm in alarms:
+        if not alarm.inputs.get("alarmActions"):
+            yield Violation(rule, alarm.label, "notifies no one: set alarm_actions to the service's SNS topic")
+            continue
+        for _namespace, metric, dimensions, stat in _alarm_metrics(alarm):
+            for key, value in dimensions.items():
+                watched.add((metric if stat != "p99" else f"{metric}:p99", key, str(value)))
+
+    def missing(signal: str, key: str, value: Any) -> bool:
+        return (signal, key, str(value)) not in watched
+
+    services = _of_type(resources, "aws:ecs/service:Service")
+    target_groups = {g.state.get("arn"): g for g in _of_type(resources, "aws:lb/targetGroup:TargetGroup")}
+    for service in services:
+        name = service.inputs.get("name")
+        for signal in ("CPUUtilization", "MemoryUtilization"):
+            if missing(signal, "ServiceName", name):
+                yield Violation(rule, service.label, f"has no {signal} alarm")
+        for attachment in service.inputs.get("loadBalancers") or []:
+            group = target_groups.get(attachment.get("targetGroupArn"))
+            if group is None:
+                continue
+            suffix = group.state.get("arnSuffix")
+            if missing("HTTPCode_Target_5XX_Count", "TargetGroup", suffix):
+                yield Violation(rule, group.label, "has no 5xx rate alarm")
+            if missing("TargetResponseTime:p99", "TargetGroup", suffix):
+                yield Violation(rule, group.label, "has no p99 response time alarm")
+    if not services:
+        return  # queues without a consumer in this stack (a component under test)
+    queues = _of_type(resources, "aws:sqs/queue:Queue")
+    for queue in queues:
+        raw = queue.inputs.get("redrivePolicy")
+        if not raw:
+            continue
+        redrive = json.loads(raw) if isinstance(raw, str) else raw
+        if missing("ApproximateAgeOfOldestMessage", "QueueName", queue.inputs.get("name")):
+            yield Violation(rule, queue.label, "has no oldest-message-age alarm")
+        dead_letter = str(redrive.get("deadLetterTargetArn", "")).rsplit(":", 1)[-1]
+        if missing("ApproximateNumberOfMessagesVisible", "QueueName", dead_letter):
+            yield Violation(rule, queue.label, f"has no alarm on messages in its dead-letter queue {dead_letter!r}")
+
+
+def vpc_flow_logs(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    logs = _of_type(resources, "aws:ec2/flowLog:FlowLog")
+    for vpc in _of_type(resources, "aws:ec2/vpc:Vpc"):
+        mine = [log for log in logs if log.inputs.get("vpcId") == vpc.id]
+        if not mine:
+            yield Violation("vpc-flow-logs", vpc.label, "has no flow log")
+        elif not any(log.inputs.get("trafficType") == "ALL" for log in mine):
+            yield Violation("vpc-flow-logs", vpc.label, "logs only part of its traffic: set traffic_type ALL")
+
+
 RULES: tuple[Rule, ...] = (
     s3_public_access_blocked,
     s3_encrypted,
@@ -255,6 +442,12 @@ RULES: tuple[Rule, ...] = (
     oidc_trust_pinned,
     iam_no_admin,
     roles_have_boundary,
+    ecs_safe_rollouts,
+    graceful_shutdown,
+    secrets_via_parameters,
+    secrets_scoped,
+    alarms_per_signal,
+    vpc_flow_logs,
 )
 
 

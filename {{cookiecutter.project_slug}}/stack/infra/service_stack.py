@@ -10,19 +10,22 @@ A module's ``infrastructure/program.py`` describes the module with a ``ServiceSp
 calls ``deploy``; what every service gets (and what the policy checks) lives here.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from stack.infra.components import (
+    AlarmTarget,
+    AlarmThresholds,
     FargateTaskArgs,
     HttpService,
     HttpServiceArgs,
     JobQueue,
     PrivateBucket,
+    ServiceDashboard,
     WorkerService,
     WorkerServiceArgs,
 )
@@ -40,8 +43,17 @@ class ServiceSpec:
     has_api: bool = True
     has_worker: bool = True
     api_port: int = 8000
-    # ECS waits this long after SIGTERM; the worker finishes the batch in hand within it.
-    worker_stop_timeout_seconds: int = 120
+    # The most each process takes to exit after SIGTERM. The API's is uvicorn's
+    # timeout_graceful_shutdown (backend/api/main.py); the worker's is handed to it as
+    # <PREFIX>SHUTDOWN_TIMEOUT_SECONDS, so code and infrastructure cannot disagree. ECS
+    # waits STOP_MARGIN_SECONDS longer before SIGKILL, and the load balancer drains a
+    # leaving API task for as long as it may take to stop.
+    api_shutdown_seconds: int = 10
+    worker_shutdown_seconds: int = 25
+
+
+# Between the app's own shutdown bound and ECS's SIGKILL: log flushing, process exit.
+STOP_MARGIN_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,44 @@ class ServiceConfig:
     assign_public_ip: bool
     log_retention_days: int
     certificate_arn: str | None = None
+    # Environment variable names per component ("api", "worker") read from SSM SecureStrings.
+    secrets: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # One value turns on the ADOT collector sidecar (X-Ray) for every component.
+    tracing: bool = False
+    # Where alarms go; None: the environment's topic from the foundation (alarmTopicArns).
+    alarm_topic_arn: str | None = None
+    alarm_thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def parse_thresholds(values: Mapping[str, Any] | None) -> AlarmThresholds:
+    """``alarmThresholds: {cpuPercent: 90, p99ResponseSeconds: 1.5, ...}`` over the defaults."""
+    known = {_camel(f.name): f for f in fields(AlarmThresholds)}
+    values = values or {}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"config 'alarmThresholds' has unknown settings {sorted(unknown)}; use {sorted(known)}")
+    defaults = AlarmThresholds()
+    # Same type as the default (int or float): the config may say 90 for 90.0.
+    return replace(
+        defaults,
+        **{known[key].name: type(getattr(defaults, known[key].name))(value) for key, value in values.items()},
+    )
+
+
+def parse_secrets(values: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    values = values or {}
+    unknown = set(values) - {"api", "worker"}
+    if unknown:
+        raise ValueError(f"config 'secrets' has unknown components {sorted(unknown)}; use api, worker")
+    for component, names in values.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"config 'secrets.{component}' must be a list of environment variable names")
+    return {component: list(names) for component, names in values.items()}
 
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -127,6 +177,10 @@ def load_config() -> ServiceConfig:
         assign_public_ip=assign_public_ip,
         log_retention_days=config.get_int("logRetentionDays") or defaults["log_retention_days"],
         certificate_arn=config.get("certificateArn"),
+        secrets=parse_secrets(config.get_object("secrets")),
+        tracing=bool(config.get_bool("tracing")),
+        alarm_topic_arn=config.get("alarmTopicArn"),
+        alarm_thresholds=parse_thresholds(config.get_object("alarmThresholds")),
     )
 
 
@@ -161,6 +215,12 @@ def deploy(spec: ServiceSpec) -> None:
         "LOG_LEVEL": "INFO",
     }
 
+    secrets_key_arn = foundation.require_output("secretsKeyArns").apply(lambda arns: arns[environment.name])
+    alarm_topic_arn: pulumi.Input[str] = settings.alarm_topic_arn or foundation.require_output(
+        "alarmTopicArns"
+    ).apply(lambda arns: arns[environment.name])
+    alarms = AlarmTarget(topic_arn=alarm_topic_arn, thresholds=settings.alarm_thresholds)
+
     def task_args(component: str, capacity: Capacity, permissions: TaskPermissions, **extra: Any) -> FargateTaskArgs:
         return FargateTaskArgs(
             name=f"{prefix}-{component}",
@@ -182,6 +242,10 @@ def deploy(spec: ServiceSpec) -> None:
             log_retention_days=settings.log_retention_days,
             assign_public_ip=settings.assign_public_ip,
             use_spot=settings.use_spot,
+            secrets=settings.secrets.get(component, ()),
+            secrets_key_arn=secrets_key_arn,
+            alarms=alarms,
+            tracing=settings.tracing,
             **extra,
         )
 
@@ -190,6 +254,9 @@ def deploy(spec: ServiceSpec) -> None:
     pulumi.export("queueUrl", queue.url)
     pulumi.export("deadLetterQueueUrl", queue.dead_letter_url)
     pulumi.export("bucketName", bucket.bucket)
+    pulumi.export("alarmTopicArn", alarm_topic_arn)
+    pulumi.export("tracing", settings.tracing)
+    widgets: list[dict[str, Any]] = []
 
     if spec.has_api:
         api = HttpService(
@@ -205,6 +272,7 @@ def deploy(spec: ServiceSpec) -> None:
                         bucket_actions=("s3:GetObject", "s3:PutObject"),
                     ),
                     environment={**app_environment, "HOST": "0.0.0.0", "PORT": str(spec.api_port)},  # noqa: S104
+                    stop_timeout_seconds=spec.api_shutdown_seconds + STOP_MARGIN_SECONDS,
                 ),
                 public_subnet_ids=foundation.require_output("publicSubnetIds"),
                 container_port=spec.api_port,
@@ -215,6 +283,7 @@ def deploy(spec: ServiceSpec) -> None:
         pulumi.export("apiUrl", api.url)
         pulumi.export("apiServiceName", api.service_name)
         pulumi.export("apiLogGroup", api.log_group_name)
+        widgets += api.widgets
 
     if spec.has_worker:
         worker = WorkerService(
@@ -234,12 +303,20 @@ def deploy(spec: ServiceSpec) -> None:
                         bucket_arn=bucket.arn,
                         bucket_actions=("s3:GetObject", "s3:PutObject"),
                     ),
-                    environment=app_environment,
-                    # The worker finishes the batch in hand after SIGTERM before this runs out.
-                    stop_timeout_seconds=spec.worker_stop_timeout_seconds,
+                    environment={
+                        **app_environment,
+                        f"{spec.env_prefix}SHUTDOWN_TIMEOUT_SECONDS": str(spec.worker_shutdown_seconds),
+                    },
+                    # The worker finishes the job in hand after SIGTERM before this runs out.
+                    stop_timeout_seconds=spec.worker_shutdown_seconds + STOP_MARGIN_SECONDS,
                 ),
                 queue_name=queue.queue_name,
+                dead_letter_queue_name=queue.dead_letter_queue_name,
             ),
         )
         pulumi.export("workerServiceName", worker.service_name)
         pulumi.export("workerLogGroup", worker.log_group_name)
+        widgets += worker.widgets
+
+    dashboard = ServiceDashboard("dashboard", name=prefix, widgets=widgets)
+    pulumi.export("dashboardName", dashboard.dashboard_name)

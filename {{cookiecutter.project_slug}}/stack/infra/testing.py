@@ -36,6 +36,8 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     # Set once the resource (a component) has called register_outputs.
     registered_outputs: bool = False
+    # What the mocks answered for it (inputs plus computed ids, ARNs, arnSuffix, ...).
+    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -170,6 +172,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     parent_urn=context.parent,
                     custom=bool(args.custom),
                     ignore_changes=list(context.ignore_changes),
+                    state=dict(state),
                 )
             )
         return resource_id, state
@@ -212,6 +215,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state.update(name=physical)
         elif resource_type == "aws:ecs/service:Service":
             state.update(name=physical)
+        elif resource_type == "aws:kms/key:Key":
+            resource_id = f"key-{name}"
+            arn = f"arn:aws:kms:{self.region}:{self.account_id}:key/{resource_id}"
+            state.update(keyId=resource_id)
+        elif resource_type == "aws:kms/alias:Alias":
+            arn = f"arn:aws:kms:{self.region}:{self.account_id}:{physical}"
+        elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            arn = f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{physical}"
         state.setdefault("arn", arn)
         return resource_id, state
 
@@ -293,6 +304,12 @@ def foundation_outputs(account_id: str, region: str, project_slug: str) -> dict[
         "vpcId": "vpc-0123456789abcdef0",
         "publicSubnetIds": ["subnet-public-a", "subnet-public-b"],
         "privateSubnetIds": ["subnet-private-a", "subnet-private-b"],
+        "secretsKeyArns": {
+            env: f"arn:aws:kms:{region}:{account_id}:key/secrets-{env}" for env in ("test", "prod", "preview")
+        },
+        "alarmTopicArns": {
+            env: f"arn:aws:sns:{region}:{account_id}:{project_slug}-{env}-alarms" for env in ("test", "prod", "preview")
+        },
     }
 
 

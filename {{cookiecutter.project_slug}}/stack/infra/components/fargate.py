@@ -1,5 +1,6 @@
-"""Pieces the HTTP and worker services share: log group, task definition, ECS service,
-scaling target. Each function creates children of the calling component."""
+"""Pieces the HTTP and worker services share: log group, secrets, task definition, ECS
+service (rolling updates with a circuit breaker), scaling target, CPU and memory alarms.
+Each function creates children of the calling component."""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -9,13 +10,29 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from stack.infra.components.alarms import AlarmTarget, ecs_alarms, metric_widget
+from stack.infra.components.secrets import ServiceSecrets
 from stack.infra.components.task_roles import TaskPermissions, TaskRoles
+
+# AWS Distro for OpenTelemetry collector: receives OTLP on localhost:4317/4318 and sends
+# traces to X-Ray (the image's built-in ecs-xray.yaml pipeline). Pinned: bump on purpose.
+TRACING_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1"
+TRACING_CONTAINER = "otel-collector"
+# Fargate allows at most 120 s between SIGTERM and SIGKILL.
+MAX_STOP_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
 class FargateTaskArgs:
     """What every Fargate service needs. ``name`` is the physical name prefix of its
-    resources (``acme-prod-reports-api``); it must fall under the environment's prefix."""
+    resources (``acme-prod-reports-api``); it must fall under the environment's prefix.
+
+    ``secrets`` are environment variable names whose values live in SSM Parameter Store
+    (``/<name>/<SECRET>``, encrypted with ``secrets_key_arn``) and reach the container
+    through the task definition's ``secrets``. ``alarms`` routes the service's alarms;
+    without it the stack fails the "alarms-per-signal" policy. ``tracing`` adds an ADOT
+    collector sidecar and points the app's OpenTelemetry SDK at it.
+    """
 
     name: str
     account_id: str
@@ -38,13 +55,28 @@ class FargateTaskArgs:
     assign_public_ip: bool = False
     # Fargate Spot for all but one task (non-prod): cheaper, may be interrupted.
     use_spot: bool = False
+    # Time between SIGTERM and SIGKILL; set it above the app's own shutdown bound.
     stop_timeout_seconds: int = 30
+    secrets: Sequence[str] = ()
+    secrets_key_arn: pulumi.Input[str] | None = None
+    alarms: AlarmTarget | None = None
+    tracing: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_capacity <= self.max_capacity:
             raise ValueError(
                 f"{self.name}: need 1 <= min_capacity <= max_capacity, got {self.min_capacity}..{self.max_capacity}"
             )
+        if not 2 <= self.stop_timeout_seconds <= MAX_STOP_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"{self.name}: stop_timeout_seconds must be 2..{MAX_STOP_TIMEOUT_SECONDS} (Fargate's limit), "
+                f"got {self.stop_timeout_seconds}"
+            )
+        if self.secrets and self.secrets_key_arn is None:
+            raise ValueError(f"{self.name}: secrets need the environment's KMS key (secrets_key_arn)")
+        clash = set(self.secrets) & set(self.environment)
+        if clash:
+            raise ValueError(f"{self.name}: {sorted(clash)} are both secrets and plain environment values")
 
 
 def create_log_group(parent: pulumi.Resource, resource_name: str, args: FargateTaskArgs) -> aws.cloudwatch.LogGroup:
@@ -57,8 +89,28 @@ def create_log_group(parent: pulumi.Resource, resource_name: str, args: FargateT
     )
 
 
+def create_secrets(parent: pulumi.Resource, resource_name: str, args: FargateTaskArgs) -> ServiceSecrets | None:
+    if not args.secrets:
+        return None
+    assert args.secrets_key_arn is not None  # checked in FargateTaskArgs
+    return ServiceSecrets(
+        f"{resource_name}-secrets",
+        service_name=args.name,
+        secrets=list(args.secrets),
+        key_arn=args.secrets_key_arn,
+        region=args.region,
+        account_id=args.account_id,
+        tags=args.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 def create_task_roles(
-    parent: pulumi.Resource, resource_name: str, args: FargateTaskArgs, log_group: aws.cloudwatch.LogGroup
+    parent: pulumi.Resource,
+    resource_name: str,
+    args: FargateTaskArgs,
+    log_group: aws.cloudwatch.LogGroup,
+    secrets: ServiceSecrets | None = None,
 ) -> TaskRoles:
     return TaskRoles(
         f"{resource_name}-roles",
@@ -69,8 +121,46 @@ def create_task_roles(
         permissions_boundary_arn=args.permissions_boundary_arn,
         permissions=args.permissions,
         tags=args.tags,
+        region=args.region,
+        secret_arns=sorted(secrets.arns.values()) if secrets else (),
+        secrets_key_arn=args.secrets_key_arn if secrets else None,
+        tracing=args.tracing,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def tracing_environment(service_name: str) -> dict[str, str]:
+    """What the OpenTelemetry SDK (e.g. ``opentelemetry-instrument``) reads to export to the sidecar."""
+    return {
+        "OTEL_SERVICE_NAME": service_name,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        # X-Ray trace ids and context, so traces join the ALB's X-Amzn-Trace-Id.
+        "OTEL_PROPAGATORS": "xray,tracecontext",
+        "OTEL_PYTHON_ID_GENERATOR": "xray",
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+    }
+
+
+def collector_container(log_group_name: str, region: str) -> dict[str, Any]:
+    return {
+        "name": TRACING_CONTAINER,
+        "image": TRACING_COLLECTOR_IMAGE,
+        # Tracing must never take the service down with it.
+        "essential": False,
+        "command": ["--config=/etc/ecs/ecs-xray.yaml"],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": TRACING_CONTAINER,
+            },
+        },
+        # Stays up after the app's SIGTERM long enough to flush the last spans.
+        "stopTimeout": 10,
+    }
 
 
 def container_definitions(
@@ -82,12 +172,20 @@ def container_definitions(
     region: str,
     container_port: int | None,
     stop_timeout_seconds: int,
+    secrets: Mapping[str, str] | None = None,
+    tracing_service_name: str | None = None,
 ) -> str:
+    """The task's containers as ECS JSON. ``secrets`` maps environment variable names to SSM
+    parameter ARNs: ECS reads them at task start, so values never appear in the definition."""
+    values = dict(environment)
+    if tracing_service_name:
+        values.update(tracing_environment(tracing_service_name))
     container: dict[str, Any] = {
         "name": container_name,
         "image": image,
         "essential": True,
-        "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
+        "environment": [{"name": key, "value": value} for key, value in sorted(values.items())],
+        "secrets": [{"name": key, "valueFrom": arn} for key, arn in sorted((secrets or {}).items())],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -101,7 +199,10 @@ def container_definitions(
     }
     if container_port is not None:
         container["portMappings"] = [{"containerPort": container_port, "protocol": "tcp"}]
-    return json.dumps([container])
+    if not tracing_service_name:
+        return json.dumps([container])
+    container["dependsOn"] = [{"containerName": TRACING_CONTAINER, "condition": "START"}]
+    return json.dumps([container, collector_container(log_group_name, region)])
 
 
 def create_task_definition(
@@ -113,6 +214,7 @@ def create_task_definition(
     roles: TaskRoles,
     log_group: aws.cloudwatch.LogGroup,
     container_port: int | None = None,
+    secrets: ServiceSecrets | None = None,
 ) -> aws.ecs.TaskDefinition:
     definitions = pulumi.Output.all(args.image, log_group.name, pulumi.Output.all(**args.environment)).apply(
         lambda values: container_definitions(
@@ -123,6 +225,8 @@ def create_task_definition(
             region=args.region,
             container_port=container_port,
             stop_timeout_seconds=args.stop_timeout_seconds,
+            secrets=secrets.arns if secrets else None,
+            tracing_service_name=args.name if args.tracing else None,
         )
     )
     return aws.ecs.TaskDefinition(
@@ -139,7 +243,8 @@ def create_task_definition(
         task_role_arn=roles.task_role_arn,
         container_definitions=definitions,
         tags=dict(args.tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        # A task must not start before the parameters it reads exist.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(secrets.parameters) if secrets else []),
     )
 
 
@@ -164,12 +269,18 @@ def create_service(
     task_definition: aws.ecs.TaskDefinition,
     security_group_ids: Sequence[pulumi.Input[str]],
     load_balancers: Sequence[aws.ecs.ServiceLoadBalancerArgs] = (),
+    health_check_grace_period_seconds: int = 60,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> aws.ecs.Service:
+    """Rolling updates that never drop below the running count: ECS starts the new tasks
+    (up to 200%), waits for them to be healthy, then stops the old ones. A deployment whose
+    tasks keep failing to start or to pass health checks trips the circuit breaker and ECS
+    rolls back to the last deployment that reached a steady state."""
     extra: dict[str, Any] = capacity_settings(args.use_spot)
     if load_balancers:
         extra["load_balancers"] = list(load_balancers)
-        extra["health_check_grace_period_seconds"] = 30
+        # Load balancer health checks failing while the app boots do not count against a task.
+        extra["health_check_grace_period_seconds"] = health_check_grace_period_seconds
     return aws.ecs.Service(
         f"{resource_name}-service",
         name=args.name,
@@ -212,3 +323,46 @@ def create_scaling_target(
         tags=dict(args.tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def create_ecs_alarms(
+    parent: pulumi.Resource, resource_name: str, args: FargateTaskArgs, service: aws.ecs.Service
+) -> list[aws.cloudwatch.MetricAlarm]:
+    if args.alarms is None:
+        return []
+    return ecs_alarms(
+        parent,
+        resource_name,
+        name=args.name,
+        cluster_name=args.cluster_name,
+        service_name=service.name,
+        target=args.alarms,
+        tags=args.tags,
+    )
+
+
+def ecs_widgets(args: FargateTaskArgs, service: aws.ecs.Service) -> list[dict[str, Any]]:
+    return [
+        metric_widget(
+            f"{args.name}: CPU and memory (% of reservation)",
+            args.region,
+            [
+                ["AWS/ECS", metric, "ClusterName", args.cluster_name, "ServiceName", service.name]
+                for metric in ("CPUUtilization", "MemoryUtilization")
+            ],
+        ),
+        metric_widget(
+            f"{args.name}: running tasks",
+            args.region,
+            [
+                [
+                    "ECS/ContainerInsights",
+                    "RunningTaskCount",
+                    "ClusterName",
+                    args.cluster_name,
+                    "ServiceName",
+                    service.name,
+                ]
+            ],
+        ),
+    ]

@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from stack.infra.components import fargate
+from stack.infra.components.alarms import alarm_widget, http_alarms, metric_widget
 from stack.infra.components.fargate import FargateTaskArgs
 
 
@@ -21,17 +23,36 @@ class HttpServiceArgs:
     # With a certificate the ALB serves HTTPS on 443 and redirects 80 there.
     certificate_arn: pulumi.Input[str] | None = None
     ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    # Seconds after a task starts during which failed load balancer health checks are ignored.
+    health_check_grace_period_seconds: int = 60
+    # How long the load balancer keeps a deregistered task's open connections before ECS
+    # sends it SIGTERM. None: the task's stop timeout, so a request that started before the
+    # task left the target group gets as long as the app itself takes to shut down.
+    deregistration_delay_seconds: int | None = None
+
+    def __post_init__(self) -> None:
+        delay = self.deregistration_delay
+        if not 0 <= delay <= 3600:
+            raise ValueError(f"{self.task.name}: deregistration delay must be 0..3600 s, got {delay}")
+
+    @property
+    def deregistration_delay(self) -> int:
+        if self.deregistration_delay_seconds is None:
+            return self.task.stop_timeout_seconds
+        return self.deregistration_delay_seconds
 
 
 class HttpService(pulumi.ComponentResource):
     """ALB -> target group (health-checked) -> Fargate tasks in private subnets.
 
     Tasks accept traffic on ``container_port`` from the load balancer's security group
-    only. The task count follows CPU between the configured bounds.
+    only. The task count follows CPU between the configured bounds. ``widgets`` are its
+    dashboard widgets (see ServiceDashboard); ``alarms`` its CloudWatch alarms.
     """
 
     url: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    widgets: list[dict[str, Any]]
 
     def __init__(self, resource_name: str, args: HttpServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("pantstack:aws:HttpService", resource_name, None, opts)
@@ -40,7 +61,8 @@ class HttpService(pulumi.ComponentResource):
         tags = dict(task.tags)
 
         log_group = fargate.create_log_group(self, resource_name, task)
-        roles = fargate.create_task_roles(self, resource_name, task, log_group)
+        secrets = fargate.create_secrets(self, resource_name, task)
+        roles = fargate.create_task_roles(self, resource_name, task, log_group, secrets)
 
         alb_sg = aws.ec2.SecurityGroup(
             f"{resource_name}-alb-sg",
@@ -117,7 +139,7 @@ class HttpService(pulumi.ComponentResource):
             protocol="HTTP",
             target_type="ip",
             vpc_id=task.vpc_id,
-            deregistration_delay=30,
+            deregistration_delay=args.deregistration_delay,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 path=args.health_check_path,
@@ -182,6 +204,7 @@ class HttpService(pulumi.ComponentResource):
             roles=roles,
             log_group=log_group,
             container_port=args.container_port,
+            secrets=secrets,
         )
         service = fargate.create_service(
             self,
@@ -194,6 +217,7 @@ class HttpService(pulumi.ComponentResource):
                     target_group_arn=target_group.arn, container_name="app", container_port=args.container_port
                 )
             ],
+            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
             # The target group must be attached to the load balancer before ECS registers tasks.
             depends_on=[listener],
         )
@@ -215,6 +239,40 @@ class HttpService(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.alarms = fargate.create_ecs_alarms(self, resource_name, task, service)
+        if task.alarms is not None:
+            self.alarms += http_alarms(
+                self,
+                resource_name,
+                name=task.name,
+                load_balancer_suffix=load_balancer.arn_suffix,
+                target_group_suffix=target_group.arn_suffix,
+                target=task.alarms,
+                tags=tags,
+            )
+        traffic = ["LoadBalancer", load_balancer.arn_suffix, "TargetGroup", target_group.arn_suffix]
+        self.widgets = [
+            *([alarm_widget(f"{task.name}: alarms", self.alarms)] if self.alarms else []),
+            metric_widget(
+                f"{task.name}: requests and 5xx",
+                task.region,
+                [
+                    ["AWS/ApplicationELB", "RequestCount", *traffic],
+                    ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *traffic],
+                    ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", load_balancer.arn_suffix],
+                ],
+                stat="Sum",
+            ),
+            metric_widget(
+                f"{task.name}: response time p50 / p99 (s)",
+                task.region,
+                [
+                    ["AWS/ApplicationELB", "TargetResponseTime", *traffic, {"stat": "p50"}],
+                    ["AWS/ApplicationELB", "TargetResponseTime", *traffic, {"stat": "p99"}],
+                ],
+            ),
+            *fargate.ecs_widgets(task, service),
+        ]
         self.url = load_balancer.dns_name.apply(lambda host: f"{scheme}://{host}")
         self.service_name = service.name
         self.log_group_name = log_group.name

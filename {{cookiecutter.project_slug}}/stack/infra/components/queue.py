@@ -65,6 +65,7 @@ class JobQueue(pulumi.ComponentResource):
         self.url = queue.url
         self.arn = queue.arn
         self.queue_name = queue.name
+        self.dead_letter_queue_name = dead_letter.name
         self.dead_letter_url = dead_letter.url
         self.dead_letter_arn = dead_letter.arn
         self.register_outputs(

@@ -1,9 +1,10 @@
 """The two IAM roles of an ECS task: one for ECS to start it, one for the code inside.
 
-The execution role lets ECS pull the image from this repository's ECR repository and write
-the task's log group; the task role gets only the queue and bucket actions listed in
-``TaskPermissions``. Both carry the foundation's permissions boundary, which the CI deploy
-roles require on every role they create.
+The execution role lets ECS pull the image from this repository's ECR repository, write
+the task's log group and read (and decrypt) exactly the SSM parameters its task definition
+names as secrets; the task role gets only the queue and bucket actions listed in
+``TaskPermissions`` (plus X-Ray writes when tracing is on). Both carry the foundation's
+permissions boundary, which the CI deploy roles require on every role they create.
 """
 
 import json
@@ -12,6 +13,15 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+# What the ADOT collector sidecar needs to send traces to X-Ray (no resource-level permissions).
+XRAY_WRITE_ACTIONS = (
+    "xray:GetSamplingRules",
+    "xray:GetSamplingStatisticSummaries",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,14 @@ def ecs_tasks_trust_policy(account_id: str) -> str:
     )
 
 
-def task_policy(queue_arn: str | None, bucket_arn: str | None, permissions: TaskPermissions) -> str:
+def task_policy(
+    queue_arn: str | None, bucket_arn: str | None, permissions: TaskPermissions, tracing: bool = False
+) -> str:
     statements: list[Mapping[str, object]] = []
+    if tracing:
+        statements.append(
+            {"Sid": "WriteTraces", "Effect": "Allow", "Action": list(XRAY_WRITE_ACTIONS), "Resource": "*"}
+        )
     if queue_arn and permissions.queue_actions:
         statements.append(
             {"Sid": "OwnQueue", "Effect": "Allow", "Action": sorted(permissions.queue_actions), "Resource": queue_arn}
@@ -65,7 +81,39 @@ def task_policy(queue_arn: str | None, bucket_arn: str | None, permissions: Task
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def execution_policy(repository_arn: str, log_group_arn: str) -> str:
+def secrets_statements(region: str, secret_arns: Sequence[str], key_arn: str) -> list[dict[str, object]]:
+    """Read these parameters and nothing else; decrypt with the key only on SSM's behalf and
+    only for these parameters (SSM puts the parameter ARN in the encryption context)."""
+    if not secret_arns:
+        return []
+    arns = sorted(secret_arns)
+    return [
+        {"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": arns},
+        {
+            "Sid": "DecryptOwnSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key_arn,
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": f"ssm.{region}.amazonaws.com",
+                    "kms:EncryptionContext:PARAMETER_ARN": arns,
+                }
+            },
+        },
+    ]
+
+
+def execution_policy(
+    repository_arn: str,
+    log_group_arn: str,
+    *,
+    region: str = "",
+    secret_arns: Sequence[str] = (),
+    secrets_key_arn: str | None = None,
+) -> str:
+    if secret_arns and not secrets_key_arn:
+        raise ValueError("secrets need the environment's KMS key (secrets_key_arn)")
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -84,6 +132,7 @@ def execution_policy(repository_arn: str, log_group_arn: str) -> str:
                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                     "Resource": f"{log_group_arn}:*",
                 },
+                *secrets_statements(region, secret_arns, secrets_key_arn or ""),
             ],
         }
     )
@@ -106,6 +155,10 @@ class TaskRoles(pulumi.ComponentResource):
         permissions_boundary_arn: pulumi.Input[str],
         permissions: TaskPermissions,
         tags: Mapping[str, str],
+        region: str = "",
+        secret_arns: Sequence[str] = (),
+        secrets_key_arn: pulumi.Input[str] | None = None,
+        tracing: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pantstack:aws:TaskRoles", resource_name, None, opts)
@@ -124,7 +177,11 @@ class TaskRoles(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{resource_name}-exec-policy",
             role=execution.name,
-            policy=pulumi.Output.all(repository_arn, log_group_arn).apply(lambda arns: execution_policy(*arns)),
+            policy=pulumi.Output.all(repository_arn, log_group_arn, secrets_key_arn).apply(
+                lambda arns: execution_policy(
+                    arns[0], arns[1], region=region, secret_arns=secret_arns, secrets_key_arn=arns[2]
+                )
+            ),
             opts=child,
         )
         task = aws.iam.Role(
@@ -139,7 +196,7 @@ class TaskRoles(pulumi.ComponentResource):
             f"{resource_name}-task-policy",
             role=task.name,
             policy=pulumi.Output.all(permissions.queue_arn, permissions.bucket_arn).apply(
-                lambda arns: task_policy(arns[0], arns[1], permissions)
+                lambda arns: task_policy(arns[0], arns[1], permissions, tracing)
             ),
             opts=child,
         )

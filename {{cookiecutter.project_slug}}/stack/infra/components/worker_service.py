@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stack.infra.components import fargate
+from stack.infra.components.alarms import alarm_widget, metric_widget, queue_alarms
 from stack.infra.components.fargate import FargateTaskArgs
 
 _TT = aws.appautoscaling
@@ -18,6 +19,8 @@ class WorkerServiceArgs:
     queue_name: pulumi.Input[str]
     # Visible messages per running task the service scales to keep.
     backlog_per_task: int = 20
+    # The queue's dead-letter queue: alarmed on its first message.
+    dead_letter_queue_name: pulumi.Input[str] | None = None
 
 
 def backlog_metric(
@@ -66,9 +69,14 @@ def backlog_metric(
 
 
 class WorkerService(pulumi.ComponentResource):
-    """Fargate tasks with no inbound network access that consume one queue."""
+    """Fargate tasks with no inbound network access that consume one queue.
+
+    The task's ``stop_timeout_seconds`` must exceed the worker's own shutdown bound: on
+    SIGTERM it stops receiving and finishes the job in hand (see docs/operations.md).
+    """
 
     service_name: pulumi.Output[str]
+    widgets: list[dict[str, Any]]
 
     def __init__(self, resource_name: str, args: WorkerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("pantstack:aws:WorkerService", resource_name, None, opts)
@@ -77,7 +85,8 @@ class WorkerService(pulumi.ComponentResource):
         tags = dict(task.tags)
 
         log_group = fargate.create_log_group(self, resource_name, task)
-        roles = fargate.create_task_roles(self, resource_name, task, log_group)
+        secrets = fargate.create_secrets(self, resource_name, task)
+        roles = fargate.create_task_roles(self, resource_name, task, log_group, secrets)
         security_group = aws.ec2.SecurityGroup(
             f"{resource_name}-sg",
             name=f"{task.name}-tasks",
@@ -96,7 +105,7 @@ class WorkerService(pulumi.ComponentResource):
             opts=child,
         )
         task_definition = fargate.create_task_definition(
-            self, resource_name, task, container_name="worker", roles=roles, log_group=log_group
+            self, resource_name, task, container_name="worker", roles=roles, log_group=log_group, secrets=secrets
         )
         service = fargate.create_service(
             self, resource_name, task, task_definition=task_definition, security_group_ids=[security_group.id]
@@ -116,6 +125,32 @@ class WorkerService(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.alarms = fargate.create_ecs_alarms(self, resource_name, task, service)
+        if task.alarms is not None:
+            if args.dead_letter_queue_name is None:
+                raise ValueError(f"{task.name}: alarms need the queue's dead_letter_queue_name")
+            self.alarms += queue_alarms(
+                self,
+                resource_name,
+                name=task.name,
+                queue_name=args.queue_name,
+                dead_letter_queue_name=args.dead_letter_queue_name,
+                target=task.alarms,
+                tags=tags,
+            )
+        queue_metrics: list[list[Any]] = [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.queue_name],
+            ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", args.queue_name, {"yAxis": "right"}],
+        ]
+        if args.dead_letter_queue_name is not None:
+            queue_metrics.append(
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.dead_letter_queue_name]
+            )
+        self.widgets = [
+            *([alarm_widget(f"{task.name}: alarms", self.alarms)] if self.alarms else []),
+            metric_widget(f"{task.name}: queue backlog, oldest message age (s)", task.region, queue_metrics, "Maximum"),
+            *fargate.ecs_widgets(task, service),
+        ]
         self.service_name = service.name
         self.log_group_name = log_group.name
         self.task_role_arn = roles.task_role_arn

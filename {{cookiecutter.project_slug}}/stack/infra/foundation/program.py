@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stack.infra.conventions import ENVIRONMENTS, PROJECT_SLUG, environment_name_pattern, image_name, tags_for
+from stack.infra.foundation.environment_resources import create_environment_resources, create_flow_logs
 
 # The repository root: service images are found under modules/ (see discover_image_names).
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
@@ -25,6 +26,10 @@ GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
 
 def _int_or(value: int | None, default: int) -> int:
     # Unlike `value or default`, keeps an explicit 0.
+    return default if value is None else value
+
+
+def _bool_or(value: bool | None, default: bool) -> bool:
     return default if value is None else value
 
 
@@ -46,6 +51,8 @@ class FoundationConfig:
     untagged_image_days: int = 7
     image_tag_mutability: str = "IMMUTABLE"
     state_bucket: str | None = None
+    flow_logs: bool = True
+    flow_log_retention_days: int = 90
 
     @classmethod
     def load(cls) -> "FoundationConfig":
@@ -67,6 +74,8 @@ class FoundationConfig:
             untagged_image_days=config.get_int("untaggedImageDays") or cls.untagged_image_days,
             image_tag_mutability=config.get("imageTagMutability") or cls.image_tag_mutability,
             state_bucket=config.get("stateBucket"),
+            flow_logs=_bool_or(config.get_bool("flowLogs"), cls.flow_logs),
+            flow_log_retention_days=config.get_int("flowLogRetentionDays") or cls.flow_log_retention_days,
         )
 
     def github_subject(self, environment: str) -> str:
@@ -193,7 +202,14 @@ def ecr_push_statements(repository_arn: str) -> list[dict[str, Any]]:
 
 
 def deploy_statements(
-    environment: str, *, account_id: str, region: str, cluster_name: str, boundary_arn: str, state_bucket: str | None
+    environment: str,
+    *,
+    account_id: str,
+    region: str,
+    cluster_name: str,
+    boundary_arn: str,
+    state_bucket: str | None,
+    secrets_key_arn: str | None = None,
 ) -> list[dict[str, Any]]:
     """What a service stack's `pulumi up` needs in one environment, and no more.
 
@@ -320,6 +336,9 @@ def deploy_statements(
             f"TargetTracking-service/{cluster_name}/{pattern}",
         },
     ]
+    statements += observability_and_secrets_statements(
+        pattern, account_id=account_id, region=region, secrets_key_arn=secrets_key_arn
+    )
     if state_bucket:
         statements.append(
             {
@@ -327,6 +346,60 @@ def deploy_statements(
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
                 "Resource": [f"arn:aws:s3:::{state_bucket}", f"arn:aws:s3:::{state_bucket}/*"],
+            }
+        )
+    return statements
+
+
+def observability_and_secrets_statements(
+    pattern: str, *, account_id: str, region: str, secrets_key_arn: str | None
+) -> list[dict[str, Any]]:
+    """Alarms, dashboards and SecureString parameters under the environment's name prefix;
+    the environment's own KMS key, only through SSM (parameter values are written with it)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "OwnAlarms",
+            "Effect": "Allow",
+            "Action": [
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+                "cloudwatch:ListTagsForResource",
+            ],
+            "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{pattern}",
+        },
+        {
+            "Sid": "OwnDashboards",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+            "Resource": f"arn:aws:cloudwatch::{account_id}:dashboard/{pattern}",
+        },
+        {
+            "Sid": "OwnParameters",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:PutParameter",
+                "ssm:DeleteParameter",
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:AddTagsToResource",
+                "ssm:RemoveTagsFromResource",
+                "ssm:ListTagsForResource",
+            ],
+            "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter/{pattern}",
+        },
+        # DescribeParameters has no resource-level permissions.
+        {"Sid": "DescribeParameters", "Effect": "Allow", "Action": "ssm:DescribeParameters", "Resource": "*"},
+    ]
+    if secrets_key_arn:
+        statements.append(
+            {
+                "Sid": "EnvironmentSecretsKey",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": secrets_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
             }
         )
     return statements
@@ -357,6 +430,31 @@ def permissions_boundary(account_id: str, region: str) -> str:
                     "Effect": "Allow",
                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                     "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:/ecs/{prefix}",
+                },
+                {
+                    "Sid": "Secrets",
+                    "Effect": "Allow",
+                    "Action": "ssm:GetParameters",
+                    "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter/{prefix}",
+                },
+                {
+                    "Sid": "DecryptSecretsThroughSsm",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
+                    "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+                },
+                {
+                    "Sid": "Traces",
+                    "Effect": "Allow",
+                    "Action": [
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingStatisticSummaries",
+                        "xray:GetSamplingTargets",
+                        "xray:PutTelemetryRecords",
+                        "xray:PutTraceSegments",
+                    ],
+                    "Resource": "*",
                 },
                 {
                     "Sid": "Images",
@@ -467,12 +565,13 @@ def create_ci_role(
     repository_arn: pulumi.Output[str],
     boundary_arn: pulumi.Output[str],
     cluster_name: pulumi.Output[str],
+    secrets_key_arn: pulumi.Output[str],
     tags: Mapping[str, str],
 ) -> pulumi.Output[str]:
     """The role GitHub Actions jobs in GitHub environment ``environment`` assume."""
 
     def policy(values: list[str]) -> str:
-        repository, boundary, cluster = values
+        repository, boundary, cluster, secrets_key = values
         statements = ecr_push_statements(repository) + deploy_statements(
             environment,
             account_id=config.account_id,
@@ -480,6 +579,7 @@ def create_ci_role(
             cluster_name=cluster,
             boundary_arn=boundary,
             state_bucket=config.state_bucket,
+            secrets_key_arn=secrets_key,
         )
         return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
@@ -497,7 +597,7 @@ def create_ci_role(
     aws.iam.RolePolicy(
         f"ci-{environment}-deploy",
         role=role.name,
-        policy=pulumi.Output.all(repository_arn, boundary_arn, cluster_name).apply(policy),
+        policy=pulumi.Output.all(repository_arn, boundary_arn, cluster_name, secrets_key_arn).apply(policy),
     )
     return role.arn
 
@@ -564,6 +664,10 @@ def main() -> None:
         ],
     )
 
+    per_environment = {
+        environment: create_environment_resources(environment, account_id=config.account_id, tags=tags)
+        for environment in ENVIRONMENTS
+    }
     ci_roles = {
         environment: create_ci_role(
             environment,
@@ -573,12 +677,17 @@ def main() -> None:
             repository_arn=repository.arn,
             boundary_arn=boundary.arn,
             cluster_name=cluster.name,
+            secrets_key_arn=per_environment[environment].secrets_key_arn,
             tags=tags,
         )
         for environment in ENVIRONMENTS
     }
 
     network = create_network(config, tags)
+    if config.flow_logs:
+        create_flow_logs(
+            network.vpc_id, account_id=config.account_id, retention_days=config.flow_log_retention_days, tags=tags
+        )
 
     pulumi.export("awsAccountId", config.account_id)
     pulumi.export("awsRegion", region)
@@ -594,3 +703,5 @@ def main() -> None:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
+    pulumi.export("secretsKeyArns", {env: res.secrets_key_arn for env, res in per_environment.items()})
+    pulumi.export("alarmTopicArns", {env: res.alarm_topic_arn for env, res in per_environment.items()})

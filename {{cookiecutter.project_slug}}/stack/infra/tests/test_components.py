@@ -6,6 +6,7 @@ import pulumi_aws as aws
 import pytest
 
 from stack.infra.components import (
+    AlarmTarget,
     FargateTaskArgs,
     HttpService,
     HttpServiceArgs,
@@ -23,6 +24,7 @@ ACCOUNT, REGION = "111111111111", "eu-west-1"
 TAGS = tags_for("test", "test")
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:acme-test-jobs"
 BUCKET_ARN = "arn:aws:s3:::acme-test-results"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:acme-test-alarms"
 
 
 def run(program):
@@ -55,6 +57,7 @@ def task_args(name="acme-test-api", **overrides):
         environment={"GREETING": "hello"},
         min_capacity=2,
         max_capacity=5,
+        alarms=AlarmTarget(topic_arn=TOPIC_ARN),
     )
     values.update(overrides)
     return FargateTaskArgs(**values)
@@ -189,7 +192,12 @@ def test_roles_are_separate_and_the_task_role_gets_only_its_queue_and_bucket():
 def test_worker_scales_on_backlog_per_task_and_accepts_no_traffic():
     result = run(
         lambda: WorkerService(
-            "worker", WorkerServiceArgs(task=task_args("acme-test-worker"), queue_name="acme-test-jobs")
+            "worker",
+            WorkerServiceArgs(
+                task=task_args("acme-test-worker"),
+                queue_name="acme-test-jobs",
+                dead_letter_queue_name="acme-test-jobs-dlq",
+            ),
         )
     )
     assert not result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")

@@ -1,0 +1,126 @@
+"""What the foundation keeps per deployment environment: the KMS key that encrypts the
+environment's secrets and the SNS topic its alarms notify.
+
+Both live here, not in the service stacks, because they outlive any one stack: a KMS key
+cannot be deleted at once (7-30 days' waiting period, and every preview stack would leave
+one behind), every service of an environment shares one on-call route, and the CI role of
+an environment may use its own key only (docs/operations.md).
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.infra.conventions import PROJECT_SLUG
+
+
+@dataclass(frozen=True)
+class EnvironmentResources:
+    secrets_key_arn: pulumi.Output[str]
+    alarm_topic_arn: pulumi.Output[str]
+
+
+def secrets_key_policy(account_id: str) -> str:
+    """The account administers the key; who may use it is decided by IAM policies (each
+    execution role's policy names the parameters it may decrypt)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministersAndDelegatesToIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+
+
+def create_environment_resources(
+    environment: str, *, account_id: str, tags: Mapping[str, str]
+) -> EnvironmentResources:
+    key = aws.kms.Key(
+        f"secrets-{environment}",
+        description=f"Encrypts the {environment} environment's SSM SecureString parameters",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=secrets_key_policy(account_id),
+        tags={**tags, "secrets-of": environment},
+    )
+    aws.kms.Alias(
+        f"secrets-{environment}", name=f"alias/{PROJECT_SLUG}-{environment}-secrets", target_key_id=key.key_id
+    )
+    # Not KMS-encrypted: CloudWatch can only publish to an encrypted topic through a
+    # customer key whose policy trusts it, and alarm notifications carry no secrets.
+    topic = aws.sns.Topic(
+        f"alarms-{environment}",
+        name=f"{PROJECT_SLUG}-{environment}-alarms",
+        tags={**tags, "alarms-of": environment},
+    )
+    return EnvironmentResources(secrets_key_arn=key.arn, alarm_topic_arn=topic.arn)
+
+
+def create_flow_logs(
+    vpc_id: pulumi.Input[str], *, account_id: str, retention_days: int, tags: Mapping[str, str]
+) -> aws.ec2.FlowLog:
+    """All traffic of the VPC (accepted and rejected) to a CloudWatch log group."""
+    group = aws.cloudwatch.LogGroup(
+        "flow-logs", name=f"/vpc/{PROJECT_SLUG}/flow-logs", retention_in_days=retention_days, tags=dict(tags)
+    )
+    role = aws.iam.Role(
+        "flow-logs",
+        name=f"{PROJECT_SLUG}-vpc-flow-logs",
+        assume_role_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                    }
+                ],
+            }
+        ),
+        tags=dict(tags),
+    )
+    aws.iam.RolePolicy(
+        "flow-logs",
+        role=role.name,
+        policy=group.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                            ],
+                            "Resource": [arn, f"{arn}:*"],
+                        }
+                    ],
+                }
+            )
+        ),
+    )
+    return aws.ec2.FlowLog(
+        "flow-logs",
+        vpc_id=vpc_id,
+        traffic_type="ALL",
+        log_destination_type="cloud-watch-logs",
+        log_destination=group.arn,
+        iam_role_arn=role.arn,
+        max_aggregation_interval=60,
+        tags=dict(tags),
+    )
