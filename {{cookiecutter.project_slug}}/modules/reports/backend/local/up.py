@@ -145,7 +145,7 @@ def print_journey(reports: LocalReports, trace_id: str) -> None:
                 lines.append((entry["time"], process.name, entry))
     reads = [line for line in lines if line[2]["request_id"] != trace_id]
     # The polling GETs look alike: keep the last one, which saw the result.
-    journey = sorted([line for line in lines if line[2]["request_id"] == trace_id] + reads[-2:])
+    journey = sorted([line for line in lines if line[2]["request_id"] == trace_id] + sorted(reads)[-1:])
     print(f"\nThe journey of request {trace_id}, from the services' logs:")
     start_time = datetime.fromisoformat(journey[0][0]) if journey else None
     for time_text, source, entry in journey:
