@@ -39,7 +39,7 @@ def test_gateway_hands_work_to_ledger() -> None:
 
 
 def status(project: Path) -> str:
-    return git(project, "status", "--porcelain")
+    return git(project, "status", "--porcelain").rstrip("\n")
 
 
 @pytest.fixture
