@@ -16,7 +16,7 @@ from stack.infra.conventions import (
     PROJECT_SLUG,
 )
 from stack.infra.foundation import program
-from stack.infra.policy import PolicyContext, enforce
+from stack.infra.policy import PolicyContext, PolicyViolationError, enforce
 from stack.infra.testing import (
     PULUMI_VIRTUALENV,
     RecordingMocks,
@@ -237,3 +237,68 @@ def test_image_names_come_from_the_services_dockerfiles(tmp_path):
         (tmp_path / "modules" / service / "backend" / part).mkdir(parents=True)
         (tmp_path / "modules" / service / "backend" / part / "Dockerfile").write_text("FROM scratch\n")
     assert program.discover_image_names(tmp_path) == ["audit-worker", "billing"]
+
+
+def test_each_environment_has_its_own_rotating_secrets_key_and_alarm_topic(foundation):
+    keys = {k.name: k.inputs for k in foundation.of_type("aws:kms/key:Key")}
+    assert set(keys) == {"secrets-test", "secrets-prod", "secrets-preview"}
+    assert all(k["enableKeyRotation"] is True and k["deletionWindowInDays"] == 30 for k in keys.values())
+    aliases = {a.inputs["name"] for a in foundation.of_type("aws:kms/alias:Alias")}
+    assert aliases == {f"alias/{PROJECT_SLUG}-{env}-secrets" for env in ("test", "prod", "preview")}
+    topics = {t.inputs["name"] for t in foundation.of_type("aws:sns/topic:Topic")}
+    assert topics == {f"{PROJECT_SLUG}-{env}-alarms" for env in ("test", "prod", "preview")}
+    assert (
+        set(foundation.outputs["secretsKeyArns"])
+        == set(foundation.outputs["alarmTopicArns"])
+        == {"test", "prod", "preview"}
+    )
+    assert (
+        foundation.outputs["alarmTopicArns"]["prod"]
+        == f"arn:aws:sns:{AWS_REGION}:{AWS_ACCOUNT_ID}:{PROJECT_SLUG}-prod-alarms"
+    )
+
+
+@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
+def test_ci_roles_manage_their_environments_parameters_alarms_and_dashboards_only(foundation, environment):
+    statements = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}
+    prefix = f"{PROJECT_SLUG}-{environment}-*"
+    assert statements["OwnParameters"]["Resource"] == f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}"
+    assert statements["OwnAlarms"]["Resource"] == f"arn:aws:cloudwatch:{AWS_REGION}:{AWS_ACCOUNT_ID}:alarm:{prefix}"
+    assert statements["OwnDashboards"]["Resource"] == f"arn:aws:cloudwatch::{AWS_ACCOUNT_ID}:dashboard/{prefix}"
+    key = statements["EnvironmentSecretsKey"]
+    assert key["Resource"] == foundation.outputs["secretsKeyArns"][environment]
+    assert key["Condition"] == {"StringEquals": {"kms:ViaService": f"ssm.{AWS_REGION}.amazonaws.com"}}
+
+
+def test_workload_boundary_allows_reading_parameters_through_ssm_and_writing_traces(foundation):
+    boundary = json.loads(foundation.one("aws:iam/policy:Policy", "workload-boundary").inputs["policy"])
+    statements = {s["Sid"]: s for s in boundary["Statement"]}
+    assert statements["Secrets"]["Action"] == "ssm:GetParameters"
+    assert statements["Secrets"]["Resource"] == f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{PROJECT_SLUG}-*"
+    assert statements["DecryptSecretsThroughSsm"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"ssm.{AWS_REGION}.amazonaws.com"}
+    }
+    assert "xray:PutTraceSegments" in statements["Traces"]["Action"]
+
+
+def test_vpc_flow_logs_record_all_traffic_with_retention(foundation):
+    flow_log = foundation.one("aws:ec2/flowLog:FlowLog")
+    vpc = foundation.one("aws:ec2/vpc:Vpc")
+    group = foundation.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs")
+    assert (flow_log.inputs["vpcId"], flow_log.inputs["trafficType"]) == (vpc.id, "ALL")
+    assert flow_log.inputs["logDestination"] == group.state["arn"]
+    assert group.inputs["retentionInDays"] == 90
+    trust = json.loads(foundation.one("aws:iam/role:Role", "flow-logs").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": AWS_ACCOUNT_ID}}
+    assert (
+        run_foundation(flowLogRetentionDays=365).one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"]
+        == 365
+    )
+
+
+def test_foundation_without_flow_logs_fails_the_policy():
+    result = run_foundation(flowLogs=False)
+    assert not result.of_type("aws:ec2/flowLog:FlowLog")
+    with pytest.raises(PolicyViolationError, match=r"\[vpc-flow-logs\] aws:ec2/vpc:Vpc 'vpc': has no flow log"):
+        enforce(result.resources, PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)))
