@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.delivery import ecr_images, github, pulumi_stacks, release, tags
+from tools.delivery import ecr_images, github, locked_requirements, pr_title, pulumi_stacks, release, tags
 from tools.delivery.plan import Context, ci_scope, plan_event
 from tools.delivery.services import discover_services, read_pulumi_project
 
@@ -180,6 +180,30 @@ def cmd_preview_comment(args: argparse.Namespace) -> None:
     write_outputs({"comment": github.upsert_comment(args.repository, int(plan["pr"]), body)})
 
 
+def cmd_check_title(args: argparse.Namespace) -> None:
+    if args.title is not None:
+        title = args.title
+    else:
+        _, payload = _load_event(args)
+        title = str((payload.get("pull_request") or {}).get("title", ""))
+    problems = pr_title.title_problems(title)
+    write_outputs({"valid": not problems, "problems": problems, "release": pr_title.release_kind(title)})
+    if problems:
+        raise SystemExit(
+            "error: the pull request title is not a Conventional Commits header (semantic-release reads "
+            "the version from it):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def cmd_locked_requirements(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    try:
+        written = locked_requirements.export_all(repo / args.lockfiles, Path(args.output))
+    except locked_requirements.LockfileError as error:
+        raise SystemExit(f"error: {error}") from error
+    write_outputs({"requirements": written, "resolves": sorted(written)})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m tools.delivery", description=__doc__.splitlines()[0])
     parser.add_argument("--repo", default=".", help="repository root (default: current directory)")
@@ -250,6 +274,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", required=True, help="the plan JSON of the preview run")
     p.add_argument("--repository", default=os.environ.get("GITHUB_REPOSITORY"), help="owner/repo")
     p.set_defaults(func=cmd_preview_comment)
+
+    p = sub.add_parser("check-title", help="fail unless the pull request title is a Conventional Commits header")
+    event_args(p)
+    p.add_argument("--title", help="check this title instead of the event's pull_request.title")
+    p.set_defaults(func=cmd_check_title)
+
+    p = sub.add_parser("locked-requirements", help="write each lockfile's exact pins as <resolve>.txt (for pip-audit)")
+    p.add_argument("--lockfiles", default="lockfiles", help="folder of Pants lockfiles (default: lockfiles)")
+    p.add_argument("--output", required=True, help="folder to write the requirements files to")
+    p.set_defaults(func=cmd_locked_requirements)
     return parser
 
 

@@ -1,0 +1,158 @@
+"""Repository hygiene of the generated repo: pre-commit, CODEOWNERS, pull request and issue
+templates, the PR-title and dependency workflows. The workflow-wide checks (schemas,
+zizmor, pinned actions, permissions) in test_delivery.py cover the new workflows too."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_delivery import THIRD_PARTY_PIN, load, tool
+
+WORKFLOWS = Path(".github/workflows")
+
+
+def test_pre_commit_config_is_valid(project: Path) -> None:
+    result = subprocess.run(
+        [tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pre_commit_runs_the_pants_checks_ci_runs_and_the_workflow_schemas(project: Path) -> None:
+    config = load(project / ".pre-commit-config.yaml")
+    hooks = {hook["id"]: (repo["repo"], hook) for repo in config["repos"] for hook in repo["hooks"]}
+    local = {hook_id: hook for hook_id, (repo, hook) in hooks.items() if repo == "local"}
+    assert set(local) == {"pants-fix", "pants-lint", "pants-check", "pants-tailor"}
+    for hook in local.values():
+        assert hook["entry"].startswith("./pants ") and hook["language"] == "system"
+        # One Pants run per hook, never one per batch of file names.
+        assert hook["pass_filenames"] is False and hook["require_serial"] is True
+    assert "--changed-since=HEAD lint" in local["pants-lint"]["entry"]
+    assert {"check-github-workflows", "check-github-actions", "check-yaml"} <= set(hooks)
+    # The same check-jsonschema release the template's tests validate the workflows with.
+    pinned = next(
+        line.split("==")[1]
+        for line in Path("tests/requirements.txt").read_text().splitlines()
+        if "check-jsonschema" in line
+    )
+    [schema_repo] = [r for r in config["repos"] if r["repo"].endswith("/check-jsonschema")]
+    assert schema_repo["rev"] == pinned
+    assert (project / "pants").is_file() and os.access(project / "pants", os.X_OK)
+
+
+def test_codeowners_names_the_owner_for_paths_that_exist(project: Path) -> None:
+    lines = [
+        line.split()
+        for line in (project / ".github/CODEOWNERS").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines[0] == ["*", "@acme"]
+    for pattern, *owners in lines:
+        assert owners == ["@acme"], pattern
+        if pattern != "*":
+            assert (project / pattern.strip("/")).exists(), f"CODEOWNERS names {pattern}, which does not exist"
+
+
+def test_codeowners_uses_the_github_owner_answer(unusual_project: Path) -> None:
+    text = (unusual_project / ".github/CODEOWNERS").read_text()
+    assert "@Zoe-Org" in text and "@acme" not in text
+
+
+def test_pull_request_and_issue_templates(project: Path) -> None:
+    template = (project / ".github/pull_request_template.md").read_text()
+    assert "Conventional Commit" in template and "- [ ]" in template
+    forms = sorted((project / ".github/ISSUE_TEMPLATE").glob("*.yml"))
+    assert [f.name for f in forms] == ["bug_report.yml", "config.yml", "feature_request.yml"]
+    for form in forms:
+        document = yaml.safe_load(form.read_text())
+        if form.name == "config.yml":
+            assert document["blank_issues_enabled"] is False
+            assert document["contact_links"][0]["url"].startswith("https://github.com/acme/acme-services/")
+            continue
+        assert document["name"] and document["description"]
+        ids = [item["id"] for item in document["body"]]
+        assert len(ids) == len(set(ids)), form.name
+        assert all(
+            item["type"] in {"textarea", "dropdown", "input", "markdown", "checkboxes"} for item in document["body"]
+        )
+
+
+def test_pr_title_check_never_puts_the_title_in_a_script(project: Path) -> None:
+    text = (project / WORKFLOWS / "pr-title.yml").read_text()
+    assert "pull_request.title" not in text and "github.event.pull_request" in text  # only the concurrency group
+    document = load(project / WORKFLOWS / "pr-title.yml")
+    [job] = document["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    assert job["steps"][-1]["run"] == "python3 -m tools.delivery check-title"
+    assert document[True]["pull_request"]["types"] == ["opened", "edited", "synchronize", "reopened"]
+
+
+def test_pr_title_check_runs_on_a_real_event_payload(project: Path, tmp_path: Path) -> None:
+    def check(title: str) -> subprocess.CompletedProcess:
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 1, "title": title}}))
+        return subprocess.run(
+            [sys.executable, "-m", "tools.delivery", "check-title"],
+            cwd=project,
+            env={
+                **os.environ,
+                "GITHUB_EVENT_NAME": "pull_request",
+                "GITHUB_EVENT_PATH": str(event),
+                "GITHUB_OUTPUT": "",
+            },
+            capture_output=True,
+            text=True,
+        )
+
+    assert check("feat(reports): add CSV export").returncode == 0
+    refused = check('Update $(touch /tmp/pwned) "now"')
+    assert refused.returncode != 0 and "not a Conventional Commits header" in refused.stderr
+
+
+def test_lockfile_workflow_opens_a_pull_request_with_the_workflow_token_only(project: Path) -> None:
+    document = load(project / WORKFLOWS / "lockfiles.yml")
+    assert set(document[True]) == {"schedule", "workflow_dispatch"}
+    [job] = document["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    steps = {step.get("name"): step for step in job["steps"]}
+    assert steps["Regenerate the lockfiles"]["run"] == "./pants generate-lockfiles"
+    publish = steps["Open or update the pull request"]
+    assert publish["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert "gh pr create" in publish["run"] and "build(deps): regenerate lockfiles" in publish["run"]
+    assert "secrets." not in (project / WORKFLOWS / "lockfiles.yml").read_text()
+
+
+def test_dependency_audit_scans_every_lockfile_with_a_pinned_pip_audit(project: Path, tmp_path: Path) -> None:
+    document = load(project / WORKFLOWS / "dependency-audit.yml")
+    assert "schedule" in document[True] and "pull_request" in document[True]
+    [job] = document["jobs"].values()
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert '"pip-audit==' in runs and "--no-deps --disable-pip" in runs
+    for step in job["steps"]:
+        if "uses" in step:
+            assert THIRD_PARTY_PIN.match(step["uses"].split()[0])
+    # The export step, on the render's real lockfiles.
+    output = tmp_path / "locked"
+    subprocess.run(
+        [sys.executable, "-m", "tools.delivery", "locked-requirements", "--output", str(output)],
+        cwd=project,
+        env={**os.environ, "GITHUB_OUTPUT": ""},
+        check=True,
+        capture_output=True,
+    )
+    lockfiles = sorted(p.stem for p in (project / "lockfiles").glob("*.lock"))
+    assert sorted(p.stem for p in output.glob("*.txt")) == lockfiles
+    pins = {p.stem: p.read_text().splitlines()[1:] for p in output.glob("*.txt")}
+    assert all(pins.values()) and all("==" in line for lines in pins.values() for line in lines)
+    assert any(line.startswith("fastapi==") for line in pins["reports"])
+    assert any(line.startswith("pulumi-aws==") for line in pins["infra"])
+
+
+@pytest.mark.parametrize("name", ["pr-title.yml", "lockfiles.yml", "dependency-audit.yml"])
+def test_new_workflows_are_in_the_generated_repo(project: Path, name: str) -> None:
+    assert (project / WORKFLOWS / name).is_file()
