@@ -29,6 +29,7 @@ from stack.infra.components import (
     WorkerService,
     WorkerServiceArgs,
 )
+from stack.infra.components.alarms import queue_alarms
 from stack.infra.components.task_roles import TaskPermissions
 from stack.infra.conventions import Environment, foundation_stack_reference, image_name, tags_for
 
@@ -317,6 +318,18 @@ def deploy(spec: ServiceSpec) -> None:
         pulumi.export("workerServiceName", worker.service_name)
         pulumi.export("workerLogGroup", worker.log_group_name)
         widgets += worker.widgets
+    else:
+        # No consumer in this module yet: still page on a queue that backs up or dead-letters.
+        queue_alarms(
+            queue,
+            "jobs",
+            name=f"{prefix}-jobs",
+            queue_name=queue.queue_name,
+            dead_letter_queue_name=queue.dead_letter_queue_name,
+            target=alarms,
+            tags=tags,
+        )
 
-    dashboard = ServiceDashboard("dashboard", name=prefix, widgets=widgets)
-    pulumi.export("dashboardName", dashboard.dashboard_name)
+    if widgets:
+        dashboard = ServiceDashboard("dashboard", name=prefix, widgets=widgets)
+        pulumi.export("dashboardName", dashboard.dashboard_name)

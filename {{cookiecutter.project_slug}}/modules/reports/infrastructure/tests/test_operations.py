@@ -7,7 +7,9 @@ import pytest
 from reports.infrastructure.tests.test_stack import FOUNDATION, containers, run_stack
 from stack.infra.conventions import AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG
 from stack.infra.policy import PolicyContext, PolicyViolationError, enforce, evaluate
-from stack.infra.service_stack import STOP_MARGIN_SECONDS
+from stack.infra.service_stack import STOP_MARGIN_SECONDS, ServiceSpec, deploy
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 def env_of(container):
@@ -105,3 +107,16 @@ def test_a_stack_that_drops_an_alarm_is_caught():
     assert "dead-letter queue" in violations[0].message
     with pytest.raises(PolicyViolationError):
         enforce(kept, PolicyContext(environment="prod"))
+
+
+@pytest.mark.parametrize(("has_api", "has_worker"), [(True, False), (False, True)])
+def test_a_module_with_one_component_still_alarms_on_every_signal(has_api, has_worker):
+    spec = ServiceSpec(name="reports", env_prefix="REPORTS_", has_api=has_api, has_worker=has_worker)
+    result = run_stack("prod", entry=lambda: deploy(spec))
+    enforce(result.resources, PolicyContext(environment="prod", require_permissions_boundary=True))
+    names = {a.inputs["name"].removeprefix(f"{PROJECT_SLUG}-prod-reports-") for a in result.of_type(ALARM)}
+    # Without a worker the queue itself is watched; with one, the worker's alarms cover it.
+    owner = "worker" if has_worker else "jobs"
+    assert {f"{owner}-oldest-message", f"{owner}-dead-letters"} <= names
+    assert ("api-5xx-rate" in names) is has_api and ("worker-cpu" in names) is has_worker
+    assert result.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardName"] == f"{PROJECT_SLUG}-prod-reports"
