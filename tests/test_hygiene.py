@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.rendering import PANTS_ENV, copy_project, git
 from tests.test_delivery import THIRD_PARTY_PIN, load, tool
 
 WORKFLOWS = Path(".github/workflows")
@@ -43,6 +44,33 @@ def test_pre_commit_runs_the_pants_checks_ci_runs_and_the_workflow_schemas(proje
     [schema_repo] = [r for r in config["repos"] if r["repo"].endswith("/check-jsonschema")]
     assert schema_repo["rev"] == pinned
     assert (project / "pants").is_file() and os.access(project / "pants", os.X_OK)
+
+
+def test_the_pants_lint_hook_fails_a_commit_that_breaks_lint(project: Path, tmp_path: Path) -> None:
+    """The local hooks really run Pants on what changed (the remote hooks need GitHub, so
+    only the local ones run here, from a copy of the config)."""
+    repo = copy_project(project, tmp_path / "repo")
+    config = load(repo / ".pre-commit-config.yaml")
+    config["repos"] = [r for r in config["repos"] if r["repo"] == "local"]
+    (tmp_path / "local-hooks.yaml").write_text(yaml.safe_dump(config))
+    changed = repo / "tools/delivery/pr_title.py"
+
+    def run_hook() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [tool("pre-commit"), "run", "--config", str(tmp_path / "local-hooks.yaml"), "pants-lint"]
+            + ["--files", str(changed.relative_to(repo))],
+            cwd=repo,
+            env={**os.environ, **PANTS_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    changed.write_text(changed.read_text() + "\nimport os\n")  # unused import: ruff F401
+    git(repo, "add", str(changed.relative_to(repo)))
+    failed = run_hook()
+    # Failing for the lint error it was given proves the hook ran ruff on the changed file.
+    assert failed.returncode != 0 and "F401" in failed.stdout, failed.stdout + failed.stderr
 
 
 def test_codeowners_names_the_owner_for_paths_that_exist(project: Path) -> None:
