@@ -1,0 +1,1 @@
+"""pantstack benchmarks: run with ./scripts/bench (see benchmarks/README.md)."""
