@@ -68,9 +68,7 @@ def memory_app() -> FastAPI:
 
 def main() -> None:
     factory = {"bare": "benchmarks.apps:bare_app", "memory": "benchmarks.apps:memory_app"}[sys.argv[1]]
-    # The same arguments as modules/reports/backend/api/main.py, host and port included:
-    # leaving them out changes how uvicorn treats the inherited socket (measured: ~45 ms per
-    # request instead of ~1 ms, Nagle's algorithm meeting delayed ACKs).
+    # The same arguments as modules/reports/backend/api/main.py.
     uvicorn.run(
         factory,
         factory=True,

@@ -99,7 +99,7 @@ def machine() -> dict[str, str]:
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": out("nproc"),
         "cpu": cpu,
-        "memory": " ".join(mem[1].split()[:2]) if len(mem) > 1 else "?",
+        "memory": mem[1].split()[1] if len(mem) > 1 else "?",
         "python": out("python3.11", "--version") or out("python3", "--version"),
         "os": platform.platform(),
         "load_average": " ".join(f"{value:.2f}" for value in os.getloadavg()),
