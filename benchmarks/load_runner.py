@@ -9,6 +9,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -190,12 +191,16 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     run_dir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    result = {
-        "api": api_phase(run_dir, args.requests, args.rounds),
-        "worker": worker_phase(run_dir, args.jobs, args.timeout),
-        "concurrency": CONCURRENCY,
-        "run_dir": str(run_dir),
-    }
+    try:
+        result = {
+            "api": api_phase(run_dir, args.requests, args.rounds),
+            "worker": worker_phase(run_dir, args.jobs, args.timeout),
+            "concurrency": CONCURRENCY,
+        }
+    except BaseException:
+        print(f"logs kept in {run_dir}", file=sys.stderr)
+        raise
+    shutil.rmtree(run_dir, ignore_errors=True)
     args.out.write_text(json.dumps(result, indent=1))
     return 0
 
