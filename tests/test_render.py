@@ -35,7 +35,9 @@ MODULE_PARTS = ["api", "service", "worker", "schemas", "public", "tests"]
 
 
 def project_files(project: Path) -> list[Path]:
-    return [p for p in project.rglob("*") if p.is_file() and ".git" not in p.relative_to(project).parts]
+    """The files the template produced (as committed by render_project), not build outputs."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=project, capture_output=True, text=True, check=True)
+    return [project / name for name in listed.stdout.split("\0") if name]
 
 
 def test_layout(project: Path) -> None:

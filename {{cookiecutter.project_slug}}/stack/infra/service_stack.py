@@ -10,6 +10,7 @@ A module's ``infrastructure/program.py`` describes the module with a ``ServiceSp
 calls ``deploy``; what every service gets (and what the policy checks) lives here.
 """
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -32,6 +33,20 @@ from stack.infra.components import (
 from stack.infra.components.alarms import queue_alarms
 from stack.infra.components.task_roles import TaskPermissions
 from stack.infra.conventions import Environment, foundation_stack_reference, image_name, tags_for
+
+S3_NAME_LIMIT = 63
+
+
+def results_bucket_name(prefix: str, account_id: str) -> str:
+    """``<prefix>-results-<account>``, globally unique; a prefix too long for S3's 63
+    characters (a long project slug on a preview stack) is cut and made unique again with a
+    short hash of the whole name."""
+    suffix = f"-results-{account_id}"
+    name = prefix + suffix
+    if len(name) <= S3_NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return prefix[: S3_NAME_LIMIT - len(suffix) - len(digest) - 1].rstrip("-") + "-" + digest + suffix
 
 
 @dataclass(frozen=True)
@@ -198,7 +213,7 @@ def deploy(spec: ServiceSpec) -> None:
     queue = JobQueue("jobs", name=f"{prefix}-jobs", tags=tags, visibility_timeout_seconds=120)
     bucket = PrivateBucket(
         "results",
-        name=f"{prefix}-results-{account_id}",
+        name=results_bucket_name(prefix, account_id),
         tags=tags,
         versioned=not environment.is_preview,
         force_destroy=environment.is_preview,

@@ -15,6 +15,7 @@ from stack.infra.conventions import (
     PULUMI_ORG,
 )
 from stack.infra.policy import PolicyContext, enforce
+from stack.infra.service_stack import results_bucket_name
 from stack.infra.testing import RecordingMocks, foundation_outputs, load_stack_config, run_program
 
 SERVICE = "[[ cookiecutter.service_name ]]"
@@ -61,7 +62,8 @@ def test_containers_run_this_services_images_with_its_settings(deployed):
     for component, container in found.items():
         env = {e["name"]: e["value"] for e in container["environment"]}
         assert env["[[ cookiecutter.env_prefix ]]QUEUE_URL"].endswith(f"{PROJECT_SLUG}-{stack}-{SERVICE}-jobs")
-        assert env["[[ cookiecutter.env_prefix ]]BUCKET_NAME"].startswith(f"{PROJECT_SLUG}-{stack}-{SERVICE}-results")
+        prefix = f"{PROJECT_SLUG}-{stack}-{SERVICE}"
+        assert env["[[ cookiecutter.env_prefix ]]BUCKET_NAME"] == results_bucket_name(prefix, AWS_ACCOUNT_ID)
         assert container["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{images[component]}"
 
 

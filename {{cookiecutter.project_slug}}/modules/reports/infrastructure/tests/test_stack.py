@@ -16,6 +16,7 @@ from stack.infra.conventions import (
     PULUMI_ORG,
 )
 from stack.infra.policy import PolicyContext, enforce
+from stack.infra.service_stack import results_bucket_name
 from stack.infra.testing import (
     RecordingMocks,
     foundation_outputs,
@@ -98,7 +99,7 @@ def test_containers_get_what_the_app_reads(deployed):
     found = containers(result)
     prefix = f"{PROJECT_SLUG}-{stack}-reports"
     queue_url = f"https://sqs.{AWS_REGION}.amazonaws.com/{AWS_ACCOUNT_ID}/{prefix}-jobs"
-    bucket = f"{prefix}-results-{AWS_ACCOUNT_ID}"
+    bucket = results_bucket_name(prefix, AWS_ACCOUNT_ID)
     for component in ("api", "worker"):
         env = {e["name"]: e["value"] for e in found[component]["environment"]}
         assert env["REPORTS_QUEUE_URL"] == queue_url
@@ -122,8 +123,8 @@ def test_task_roles_reach_only_this_stacks_queue_and_bucket(deployed):
         resources = {r for s in json.loads(policy.inputs["policy"])["Statement"] for r in [s["Resource"]]}
         assert resources <= {
             f"arn:aws:sqs:{AWS_REGION}:{AWS_ACCOUNT_ID}:{prefix}-jobs",
-            f"arn:aws:s3:::{prefix}-results-{AWS_ACCOUNT_ID}",
-            f"arn:aws:s3:::{prefix}-results-{AWS_ACCOUNT_ID}/*",
+            f"arn:aws:s3:::{results_bucket_name(prefix, AWS_ACCOUNT_ID)}",
+            f"arn:aws:s3:::{results_bucket_name(prefix, AWS_ACCOUNT_ID)}/*",
         }, policy.name
     for role in result.of_type("aws:iam/role:Role"):
         assert role.inputs["name"].startswith(f"{prefix}-")
@@ -197,3 +198,13 @@ def test_entry_point_pulumi_runs_builds_the_same_stack():
     result = run_stack("test", entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
     assert result.outputs["environment"] == "test"
     assert result.outputs["apiUrl"].startswith("http://")
+
+
+def test_bucket_names_fit_s3_limits_for_long_project_names():
+    short = results_bucket_name("acme-test-reports", "123456789012")
+    assert short == "acme-test-reports-results-123456789012"
+    long_prefix = "a-very-long-project-slug-for-services-preview-1234-reports"
+    first = results_bucket_name(long_prefix, "123456789012")
+    other = results_bucket_name(long_prefix.replace("1234", "1235"), "123456789012")
+    assert len(first) <= 63 and first.endswith("-results-123456789012")
+    assert first != other
