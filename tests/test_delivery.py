@@ -143,10 +143,36 @@ def test_each_stack_has_one_deploy_queue_that_never_cancels_a_running_update(pro
                 }, f"{name}:{job_name}"
 
 
+def test_releases_are_published_only_after_every_stack_is_deployed(project: Path) -> None:
+    deploy = load(project / ".github/workflows/deploy.yml")
+    # One run per branch at a time, never cancelled halfway.
+    assert deploy["concurrency"] == {"group": "deploy-${{ github.ref }}", "cancel-in-progress": False}
+    jobs = deploy["jobs"]
+    assert "deploy" in jobs["release"]["needs"] and jobs["release"]["uses"].endswith("release.yml")
+    assert "release" not in str(jobs["deploy"].get("needs"))
+    # The images get the release tags the plan job worked out, before anything is published.
+    assert jobs["deploy"]["with"]["release-images"] == "${{ needs.plan.outputs.release-images }}"
+    versions = next(step for step in jobs["plan"]["steps"] if step.get("id") == "versions")
+    assert "tools.delivery release" in versions["run"] and "--publish" not in versions["run"]
+
+
+def test_ci_can_only_preview_the_foundation(project: Path) -> None:
+    foundation = load(project / ".github/workflows/foundation.yml")
+    runs = [step.get("run", "") for step in steps_of(foundation)]
+    assert any("tools.delivery preview" in run for run in runs)
+    assert not any("pulumi up" in run or "tools.delivery up" in run for run in runs)
+    assert foundation["jobs"]["preview"]["environment"] == "foundation"
+
+
 def test_release_workflow_pins_the_semantic_release_version_the_suite_tests(project: Path) -> None:
     pinned = re.search(r"^python-semantic-release==(\S+)$", Path("tests/requirements.txt").read_text(), re.M)
     assert pinned, "tests/requirements.txt must pin python-semantic-release"
-    assert f'"python-semantic-release=={pinned.group(1)}"' in (project / ".github/workflows/release.yml").read_text()
+    installs = {
+        path.name: re.findall(r'"python-semantic-release==([^"]+)"', path.read_text()) for path in workflow_files(project)
+    }
+    # The plan job works out the versions, the release job publishes them: the same version.
+    assert installs["release.yml"] == installs["deploy.yml"] == [pinned.group(1)]
+    assert all(found in ([], [pinned.group(1)]) for found in installs.values()), installs
 
 
 # --- semantic-release, per service, in a scratch repository --------------------------------

@@ -1,12 +1,14 @@
 """cruft: a project records its template origin, and later template changes reach it."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.rendering import TEMPLATE_DIR, git, pants
 
@@ -68,3 +70,12 @@ def test_cruft_create_records_origin_and_update_brings_template_changes(template
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "Update from the template")
     pants(project, "test", "::")
+
+
+def test_ci_checks_for_template_updates_with_the_tested_cruft(project: Path) -> None:
+    pinned = re.search(r"^cruft==(\S+)$", (TEMPLATE_DIR / "tests/requirements.txt").read_text(), re.M)
+    assert pinned, "tests/requirements.txt must pin cruft"
+    workflow = yaml.safe_load((project / ".github/workflows/template-check.yml").read_text())
+    runs = [step.get("run", "") for step in workflow["jobs"]["cruft-check"]["steps"]]
+    assert any(f'"cruft=={pinned.group(1)}"' in run for run in runs)
+    assert any("cruft check" in run for run in runs)

@@ -1,4 +1,8 @@
-"""The new-service command: two services added to a fresh render, one using the other."""
+"""The new-service command: two services added to a fresh render, one using the other.
+
+The provider's name has an underscore (a Python package name) to show it survives every
+other naming rule: Pants targets, Pulumi projects, AWS resource names, image tags.
+"""
 
 import json
 import subprocess
@@ -12,10 +16,10 @@ from tests.rendering import git, pants, render_project
 NEW_SERVICE = ("run", "tools/new_service:new-service", "--")
 
 CONSUMER_CODE = '''\
-from ledger.backend.public import LedgerPublisher
+from cash_ledger.backend.public import CashLedgerPublisher
 
 
-def forward_to_ledger(publisher: LedgerPublisher, text: str) -> str:
+def forward_to_ledger(publisher: CashLedgerPublisher, text: str) -> str:
     """Hand text to the ledger module's worker through its public publisher."""
     return publisher.publish(text)
 '''
@@ -24,15 +28,15 @@ CONSUMER_TEST = '''\
 import boto3
 from moto import mock_aws
 
+from cash_ledger.backend.public import CashLedgerPublisher
 from gateway.backend.service.forwarding import forward_to_ledger
-from ledger.backend.public import LedgerPublisher
 
 
 @mock_aws
 def test_gateway_hands_work_to_ledger() -> None:
     sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue_url = sqs.create_queue(QueueName="ledger-tasks")["QueueUrl"]
-    task_id = forward_to_ledger(LedgerPublisher(sqs, queue_url), "an entry")
+    queue_url = sqs.create_queue(QueueName="cash-ledger-tasks")["QueueUrl"]
+    task_id = forward_to_ledger(CashLedgerPublisher(sqs, queue_url), "an entry")
     (message,) = sqs.receive_message(QueueUrl=queue_url)["Messages"]
     assert task_id in message["Body"]
 '''
@@ -51,23 +55,23 @@ def project_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def two_services(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = render_project(tmp_path_factory.mktemp("services"))
-    pants(project, *NEW_SERVICE, "ledger", "--no-api")
+    pants(project, *NEW_SERVICE, "cash_ledger", "--no-api")
     git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Add ledger (worker only)")
-    pants(project, *NEW_SERVICE, "gateway", "--no-worker", "--uses", "ledger")
+    git(project, "commit", "-q", "-m", "Add cash_ledger (worker only)")
+    pants(project, *NEW_SERVICE, "gateway", "--no-worker", "--uses", "cash_ledger")
     (project / "modules/gateway/backend/service/forwarding.py").write_text(CONSUMER_CODE)
     (project / "modules/gateway/backend/tests/test_forwarding.py").write_text(CONSUMER_TEST)
     git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Add gateway (API only) using ledger")
+    git(project, "commit", "-q", "-m", "Add gateway (API only) using cash_ledger")
     return project
 
 
 def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
-    ledger = two_services / "modules/ledger/backend"
+    ledger = two_services / "modules/cash_ledger/backend"
     gateway = two_services / "modules/gateway/backend"
     assert (ledger / "worker").is_dir() and not (ledger / "api").exists()
     assert (gateway / "api").is_dir() and not (gateway / "worker").exists()
-    for name in ("ledger", "gateway"):
+    for name in ("cash_ledger", "gateway"):
         assert (two_services / f"lockfiles/{name}.lock").is_file()
         assert (two_services / f"3rdparty/python/{name}-requirements.txt").is_file()
         assert f'{name} = "lockfiles/{name}.lock"' in (two_services / "pants.toml").read_text()
@@ -77,14 +81,15 @@ def test_everything_passes_with_the_new_services(two_services: Path) -> None:
     pants(two_services, "tailor", "--check", "update-build-files", "--check", "lint", "check", "test", "::")
     pants(two_services, "--filter-target-type=-docker_image", "package", "::")
     assert (two_services / "dist/modules.gateway.backend.api/api-server.pex").is_file()
-    assert (two_services / "dist/modules.ledger.backend.worker/queue-worker.pex").is_file()
+    assert (two_services / "dist/modules.cash_ledger.backend.worker/queue-worker.pex").is_file()
 
 
-def test_delivery_plan_picks_up_a_changed_new_service(two_services: Path, tmp_path: Path) -> None:
+def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(two_services: Path, tmp_path: Path) -> None:
     before = git(two_services, "rev-parse", "HEAD").strip()
-    settings = two_services / "modules/ledger/backend/settings.py"
-    settings.write_text(settings.read_text() + "\n# a change\n")
-    git(two_services, "commit", "-q", "-am", "fix(ledger): a change")
+    # The provider's public code is built into the consumer's image: both are delivered.
+    publisher = two_services / "modules/cash_ledger/backend/public/publisher.py"
+    publisher.write_text(publisher.read_text() + "\n# a change\n")
+    git(two_services, "commit", "-q", "-am", "fix(cash_ledger): a change")
     after = git(two_services, "rev-parse", "HEAD").strip()
     try:
         event = tmp_path / "push.json"
@@ -98,30 +103,36 @@ def test_delivery_plan_picks_up_a_changed_new_service(two_services: Path, tmp_pa
     finally:
         git(two_services, "reset", "-q", "--hard", before)
     plan = json.loads(result.stdout)
-    assert plan["services"] == ["ledger"]
-    assert [stack["qualified"] for stack in plan["stacks"]] == ["acme/acme-services-ledger/test"]
-    assert [image["tag"] for image in plan["images"]] == [f"ledger-worker-dev-{after[:12]}"]
+    assert plan["services"] == ["cash_ledger", "gateway"]
+    assert [stack["qualified"] for stack in plan["stacks"]] == [
+        "acme/acme-services-cash_ledger/test",
+        "acme/acme-services-gateway/test",
+    ]
+    assert sorted(image["tag"] for image in plan["images"]) == [
+        f"cash_ledger-worker-dev-{after[:12]}",
+        f"gateway-dev-{after[:12]}",
+    ]
 
 
 def test_consumer_gets_public_code_only(two_services: Path) -> None:
     deps = pants(two_services, "dependencies", "--transitive", "modules/gateway/backend/service/forwarding.py").stdout
-    assert "modules/ledger/backend/public/publisher.py@resolve=gateway" in deps
+    assert "modules/cash_ledger/backend/public/publisher.py@resolve=gateway" in deps
     ledger_private = [
         line for line in deps.splitlines()
-        if line.startswith("modules/ledger/") and "/public/" not in line and "/schemas/" not in line
+        if line.startswith("modules/cash_ledger/") and "/public/" not in line and "/schemas/" not in line
     ]
     assert ledger_private == []
 
 
 def test_private_import_from_another_module_is_rejected(two_services: Path, tmp_path: Path) -> None:
     private = two_services / "modules/gateway/backend/service/private_use.py"
-    private.write_text("from ledger.backend.service import TaskService\n\nSERVICE = TaskService\n")
+    private.write_text("from cash_ledger.backend.service import TaskService\n\nSERVICE = TaskService\n")
     try:
         result = pants(two_services, "dependencies", "modules/gateway::", check=False)
     finally:
         private.unlink()
     assert result.returncode != 0
-    assert "ledger.backend.service" in result.stderr
+    assert "cash_ledger.backend.service" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -430,6 +430,57 @@ def vpc_flow_logs(resources: Sequence[RecordedResource], _: PolicyContext) -> It
             yield Violation("vpc-flow-logs", vpc.label, "logs only part of its traffic: set traffic_type ALL")
 
 
+# Physical names AWS accepts (checked where a program sets one; autonamed ones are Pulumi's).
+_VALID_NAMES: dict[str, tuple[str, re.Pattern[str], str]] = {
+    "aws:s3/bucket:Bucket": (
+        "bucket",
+        re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
+        "3-63 lowercase letters, digits, '.' or '-' (no '_')",
+    ),
+    "aws:sqs/queue:Queue": ("name", re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?"), "1-80 letters, digits, '_' or '-'"),
+    "aws:iam/role:Role": ("name", re.compile(r"[\w+=,.@-]{1,64}"), "1-64 letters, digits or +=,.@_-"),
+    "aws:lb/loadBalancer:LoadBalancer": (
+        "name",
+        re.compile(r"(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"),
+        "1-32 letters, digits or '-'",
+    ),
+    "aws:lb/targetGroup:TargetGroup": (
+        "name",
+        re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"),
+        "1-32 letters, digits or '-'",
+    ),
+    "aws:ecs/service:Service": (
+        "name",
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,254}"),
+        "1-255 letters, digits, '_' or '-'",
+    ),
+}
+
+
+def aws_names_valid(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    """A name AWS would refuse fails the deploy halfway; catch it before (e.g. '_' in a bucket)."""
+    for resource in resources:
+        if resource.type not in _VALID_NAMES:
+            continue
+        field_name, pattern, form = _VALID_NAMES[resource.type]
+        value = resource.inputs.get(field_name)
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            yield Violation("aws-names-valid", resource.label, f"name {value!r} is not one AWS accepts: use {form}")
+
+
+_LONG_LIVED_CREDENTIALS = (
+    "aws:iam/user:User",
+    "aws:iam/accessKey:AccessKey",
+    "aws:iam/userLoginProfile:UserLoginProfile",
+)
+
+
+def no_iam_users(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+    """CI and services assume roles (OIDC, task roles); a user means static keys somewhere."""
+    for resource in resources:
+        if resource.type in _LONG_LIVED_CREDENTIALS:
+            yield Violation("no-iam-users", resource.label, "IAM users and access keys are not allowed: assume a role")
+
 RULES: tuple[Rule, ...] = (
     s3_public_access_blocked,
     s3_encrypted,
@@ -448,6 +499,8 @@ RULES: tuple[Rule, ...] = (
     secrets_scoped,
     alarms_per_signal,
     vpc_flow_logs,
+    aws_names_valid,
+    no_iam_users,
 )
 
 

@@ -207,7 +207,8 @@ def deploy(spec: ServiceSpec) -> None:
     foundation = pulumi.StackReference(settings.foundation_stack)
     account_id = aws.get_caller_identity().account_id
     region = aws.get_region().region
-    prefix = f"{environment.resource_prefix()}-{spec.name}"
+    # Python package names may hold "_", which S3 bucket and load balancer names may not.
+    prefix = f"{environment.resource_prefix()}-{spec.name.replace('_', '-')}"
     tags = tags_for(environment.name, environment.stack, service=spec.name)
 
     queue = JobQueue("jobs", name=f"{prefix}-jobs", tags=tags, visibility_timeout_seconds=120)

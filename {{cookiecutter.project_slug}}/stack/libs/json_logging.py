@@ -38,7 +38,7 @@ def configure_logging(level: str = "INFO", stream=None, uvicorn_access_log: bool
     """Route the root logger (and uvicorn's) to one JSON handler.
 
     uvicorn's access log is off by default: a service logs each request itself, with its
-    request id and duration (see the reports API's RequestIdMiddleware).
+    request id and duration (stack.libs.request_ids.RequestIdMiddleware).
     """
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())

@@ -75,26 +75,40 @@ def _service_specific_dependency(path: str, names: set[str]) -> str | None:
     return name if name in names else None
 
 
+# The parts of a module Pants builds into the resolves of the modules that use it.
+PUBLIC_PARTS = ("public", "schemas")
+
+
 def affected_services(paths: Iterable[str], services: Sequence[Service]) -> list[str]:
     """Names of the services the changed paths affect, sorted.
 
-    modules/<svc>/... affects that service; shared inputs (stack/, pants.toml, lockfiles/,
-    3rdparty/, build-support/) affect all, except a service's own lockfile or requirements
-    file, which affects only that service; anything else (docs, workflows, tools) affects none.
+    modules/<svc>/... affects that service, and its public/ or schemas/ also every service
+    that uses it (their images contain that code); shared inputs (stack/, pants.toml,
+    lockfiles/, 3rdparty/, build-support/) affect all, except a service's own lockfile or
+    requirements file, which affects only that service; anything else (docs, workflows,
+    tools) affects none.
     """
     names = {s.name for s in services}
     affected: set[str] = set()
+    public_changed: set[str] = set()
     for path in paths:
         parts = path.split("/")
         if len(parts) > 2 and parts[0] == MODULES_DIR:
             if parts[1] in names:
                 affected.add(parts[1])
+                if len(parts) > 4 and parts[2] == "backend" and parts[3] in PUBLIC_PARTS:
+                    public_changed.add(parts[1])
             continue
         own = _service_specific_dependency(path, names)
         if own:
             affected.add(own)
         elif _is_shared(path):
             return sorted(names)
+    # Consumers of changed public code, and theirs in turn (a public package may re-export).
+    while public_changed:
+        consumers = {s.name for s in services if public_changed & set(s.uses)} - affected
+        affected |= consumers
+        public_changed = consumers
     return sorted(affected)
 
 

@@ -156,6 +156,16 @@ def cmd_up(args: argparse.Namespace) -> None:
     write_outputs({"stack": qualified})
 
 
+def cmd_preview(args: argparse.Namespace) -> None:
+    org = args.pulumi_org or os.environ.get("PULUMI_ORG")
+    if not org:
+        raise SystemExit("error: give --pulumi-org or set PULUMI_ORG")
+    repo = Path(args.repo)
+    qualified = tags.qualified_stack(org, read_pulumi_project(repo / args.work_dir / "Pulumi.yaml"), args.stack)
+    pulumi_stacks.preview(repo, qualified, args.work_dir)
+    write_outputs({"stack": qualified})
+
+
 def cmd_destroy(args: argparse.Namespace) -> None:
     stacks = _json_arg(args.stacks, "--stacks")
     write_outputs({"destroyed": pulumi_stacks.destroy_stacks(Path(args.repo), stacks)})
@@ -260,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default="{}", help="JSON object of config values to set first")
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
     p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("preview", help="pulumi preview (with refresh) of one existing stack; changes nothing")
+    p.add_argument("--work-dir", required=True, help="the Pulumi program's directory")
+    p.add_argument("--stack", required=True, help="stack name, e.g. shared")
+    p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("destroy", help="destroy and remove stacks; missing stacks are skipped")
     p.add_argument("--stacks", required=True, help="JSON list of {qualified, work_dir}")

@@ -93,3 +93,10 @@ def up(
     for key, value in sorted(config.items()):
         runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
     streamer(["pulumi", "up", "--yes", "--skip-preview", "--stack", qualified], workdir)
+
+
+def preview(repo: Path, qualified: str, work_dir: str, streamer: Runner = stream) -> None:
+    """`pulumi preview` of an existing stack against what is deployed (``--refresh``): shows
+    what an `up` would change, changes nothing. A missing stack is an error here: the
+    stacks this previews (the foundation) are created by a person."""
+    streamer(["pulumi", "preview", "--refresh", "--diff", "--stack", qualified], repo / work_dir)

@@ -169,8 +169,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    repo = find_repo_root(Path.cwd())
     try:
+        repo = find_repo_root(Path.cwd())
         create_service(repo, args.name, args.has_api, args.has_worker, args.uses)
     except (NewServiceError, registry.RegistryError) as error:
         print(f"new-service: {error}\nNothing was changed.", file=sys.stderr)

@@ -47,6 +47,7 @@ class FoundationConfig:
     availability_zones: int = 2
     nat_gateways: int = 1
     release_images_to_keep: int = 50
+    deployed_images_to_keep: int = 30
     branch_images_to_keep: int = 20
     untagged_image_days: int = 7
     image_tag_mutability: str = "IMMUTABLE"
@@ -70,6 +71,7 @@ class FoundationConfig:
             availability_zones=config.get_int("availabilityZones") or cls.availability_zones,
             nat_gateways=_int_or(config.get_int("natGateways"), cls.nat_gateways),
             release_images_to_keep=config.get_int("releaseImagesToKeep") or cls.release_images_to_keep,
+            deployed_images_to_keep=config.get_int("deployedImagesToKeep") or cls.deployed_images_to_keep,
             branch_images_to_keep=config.get_int("branchImagesToKeep") or cls.branch_images_to_keep,
             untagged_image_days=config.get_int("untaggedImageDays") or cls.untagged_image_days,
             image_tag_mutability=config.get("imageTagMutability") or cls.image_tag_mutability,
@@ -106,42 +108,44 @@ def discover_image_names(root: Path) -> list[str]:
     )
 
 
-def ecr_lifecycle_policy(image_names: Sequence[str], *, releases: int, branches: int, untagged_days: int) -> str:
+# The branches whose pushes deploy (dev -> test, main -> prod), so whose builds run somewhere.
+DEPLOY_BRANCHES = ("main", "dev")
+
+
+def ecr_lifecycle_policy(
+    image_names: Sequence[str], *, releases: int, deployed: int, branches: int, untagged_days: int
+) -> str:
     """Rules per image name, so a busy service never expires another service's images.
 
     ECR applies rules in priority order and an image matched by one rule is never expired by
-    a later one: release tags (``<image>-v*``) are matched first and kept longer than any
-    other tag of the same image. Longer names go first, because ``reports-*`` also matches
-    ``reports-worker-...`` tags: the worker's own rule must see them before the API's does.
+    a later one: release tags (``<image>-v*``) are matched first and kept longest, then the
+    builds of the deploy branches (``<image>-main-*``, ``<image>-dev-*``: what test and prod
+    run, so a burst of pull request builds can never expire them), then every other build.
+    Longer names go first, because ``reports-*`` also matches ``reports-worker-...`` tags:
+    the worker's own rules must see them before the API's do.
     """
     rules: list[dict[str, Any]] = []
     image_names = sorted(image_names, key=lambda name: (-len(name), name))
+
+    def keep(count: int, pattern: str, what: str) -> dict[str, Any]:
+        return {
+            "description": f"keep the last {count} {what}",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": [pattern],
+                "countType": "imageCountMoreThan",
+                "countNumber": count,
+            },
+            "action": {"type": "expire"},
+        }
+
     for image in image_names:
-        rules.append(
-            {
-                "description": f"keep the last {releases} releases of {image}",
-                "selection": {
-                    "tagStatus": "tagged",
-                    "tagPatternList": [f"{image}-v*"],
-                    "countType": "imageCountMoreThan",
-                    "countNumber": releases,
-                },
-                "action": {"type": "expire"},
-            }
-        )
+        rules.append(keep(releases, f"{image}-v*", f"releases of {image}"))
     for image in image_names:
-        rules.append(
-            {
-                "description": f"keep the last {branches} branch and pull request builds of {image}",
-                "selection": {
-                    "tagStatus": "tagged",
-                    "tagPatternList": [f"{image}-*"],
-                    "countType": "imageCountMoreThan",
-                    "countNumber": branches,
-                },
-                "action": {"type": "expire"},
-            }
-        )
+        for branch in DEPLOY_BRANCHES:
+            rules.append(keep(deployed, f"{image}-{branch}-*", f"{branch} builds of {image}"))
+    for image in image_names:
+        rules.append(keep(branches, f"{image}-*", f"branch and pull request builds of {image}"))
     rules.append(
         {
             "description": f"expire untagged images after {untagged_days} days",
@@ -221,6 +225,9 @@ def deploy_statements(
     pattern = environment_name_pattern(environment)
     tagged = {"StringEquals": {"aws:ResourceTag/environment": environment}}
     tagging = {"StringEquals": {"aws:RequestTag/environment": environment}}
+    # Tags may be set on new resources and on this environment's own, never on another
+    # environment's: re-tagging a prod load balancer "preview" must not hand it to preview.
+    retagging = {**tagging, "StringEqualsIfExists": {"aws:ResourceTag/environment": environment}}
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadOnlyDiscovery",
@@ -304,12 +311,16 @@ def deploy_statements(
                 "elasticloadbalancing:CreateTargetGroup",
                 "elasticloadbalancing:CreateListener",
                 "application-autoscaling:RegisterScalableTarget",
-                "ec2:CreateTags",
-                "elasticloadbalancing:AddTags",
-                "application-autoscaling:TagResource",
             ],
             "Resource": "*",
             "Condition": tagging,
+        },
+        {
+            "Sid": "TagOwnNetworkingAndScaling",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateTags", "elasticloadbalancing:AddTags", "application-autoscaling:TagResource"],
+            "Resource": "*",
+            "Condition": retagging,
         },
         {
             "Sid": "ManageTaggedNetworkingAndScaling",
@@ -602,6 +613,76 @@ def create_ci_role(
     return role.arn
 
 
+# What `pulumi preview --refresh` of the foundation reads: descriptions and policies of
+# its resources, never data (no object, parameter or secret values), and no writes.
+FOUNDATION_READ_ACTIONS = (
+    "ec2:Describe*",
+    "ecr:DescribeRepositories",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource",
+    "ecs:DescribeClusters",
+    "ecs:DescribeCapacityProviders",
+    "ecs:ListTagsForResource",
+    "iam:GetOpenIDConnectProvider",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:ListPolicyVersions",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListResourceTags",
+    "logs:DescribeLogGroups",
+    "logs:ListTagsForResource",
+    "logs:ListTagsLogGroup",
+    "sns:GetTopicAttributes",
+    "sns:ListTagsForResource",
+    "sns:ListSubscriptionsByTopic",
+)
+
+
+def create_foundation_preview_role(
+    *, config: FoundationConfig, provider_arn: pulumi.Output[str], tags: Mapping[str, str]
+) -> pulumi.Output[str]:
+    """The role foundation.yml assumes (GitHub environment ``foundation``) to preview a
+    foundation change. Applying one stays with a person: the foundation decides what CI
+    may do, so CI must not be able to widen its own permissions."""
+    role = aws.iam.Role(
+        "ci-foundation",
+        name=f"{PROJECT_SLUG}-ci-foundation-preview",
+        description="Assumed by GitHub Actions to preview (never apply) foundation changes",
+        assume_role_policy=provider_arn.apply(
+            lambda arn: github_trust_policy(arn, config.github_subject("foundation"))
+        ),
+        max_session_duration=3600,
+        tags={**tags, "deploys-to": "nothing"},
+    )
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadFoundation", "Effect": "Allow", "Action": list(FOUNDATION_READ_ACTIONS), "Resource": "*"}
+    ]
+    if config.state_bucket:
+        # A preview reads the stack's state and takes the backend's lock.
+        statements.append(
+            {
+                "Sid": "PulumiState",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{config.state_bucket}", f"arn:aws:s3:::{config.state_bucket}/*"],
+            }
+        )
+    aws.iam.RolePolicy(
+        "ci-foundation-read",
+        role=role.name,
+        policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    return role.arn
+
+
 def main() -> None:
     config = FoundationConfig.load()
     tags = tags_for("shared", pulumi.get_stack())
@@ -627,6 +708,7 @@ def main() -> None:
         policy=ecr_lifecycle_policy(
             config.image_names,
             releases=config.release_images_to_keep,
+            deployed=config.deployed_images_to_keep,
             branches=config.branch_images_to_keep,
             untagged_days=config.untagged_image_days,
         ),
@@ -697,6 +779,10 @@ def main() -> None:
     pulumi.export("ecrRepositoryName", repository.name)
     pulumi.export("githubOidcProviderArn", provider_arn)
     pulumi.export("ciRoleArns", ci_roles)
+    pulumi.export(
+        "foundationPreviewRoleArn",
+        create_foundation_preview_role(config=config, provider_arn=provider_arn, tags=tags),
+    )
     pulumi.export("permissionsBoundaryArn", boundary.arn)
     pulumi.export("clusterArn", cluster.arn)
     pulumi.export("clusterName", cluster.name)

@@ -118,6 +118,16 @@ def test_deploy_permissions_are_scoped_to_the_environment(foundation, environmen
     assert statements["ManageTaggedNetworkingAndScaling"]["Condition"] == {
         "StringEquals": {"aws:ResourceTag/environment": environment}
     }
+    # Tagging cannot move another environment's resource into this one.
+    tag = statements["TagOwnNetworkingAndScaling"]
+    assert tag["Condition"] == {
+        "StringEquals": {"aws:RequestTag/environment": environment},
+        "StringEqualsIfExists": {"aws:ResourceTag/environment": environment},
+    }
+    tag_actions = {"ec2:CreateTags", "elasticloadbalancing:AddTags", "application-autoscaling:TagResource"}
+    assert set(tag["Action"]) == tag_actions
+    others = [s for s in statements.values() if s is not tag]
+    assert not any(set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]]) & tag_actions for s in others)
     other = {"test", "prod", "preview"} - {environment}
     text = json.dumps(deploy_policy(foundation, environment))
     assert not any(f"{PROJECT_SLUG}-{name}-" in text for name in other)
@@ -140,9 +150,14 @@ def test_ecr_repository_scans_encrypts_and_expires_per_image(foundation):
     rules = json.loads(foundation.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
     by_pattern = {tuple(r["selection"].get("tagPatternList", [])): r for r in rules}
     release, branch = by_pattern[("reports-v*",)], by_pattern[("reports-*",)]
+    prod, test = by_pattern[("reports-main-*",)], by_pattern[("reports-dev-*",)]
     # Release tags match first (lower priority number) and are kept longer.
     assert release["rulePriority"] < branch["rulePriority"]
     assert release["selection"]["countNumber"] > branch["selection"]["countNumber"]
+    # What prod and test run is matched before the pull request builds, which cannot expire it.
+    assert release["rulePriority"] < prod["rulePriority"] < branch["rulePriority"]
+    assert test["rulePriority"] < branch["rulePriority"]
+    assert prod["selection"]["countNumber"] == test["selection"]["countNumber"] == 30
     assert ("reports-worker-*",) in by_pattern and ("*",) not in by_pattern
     # reports-* also matches the worker's tags: the worker's rule must come first.
     assert by_pattern[("reports-worker-*",)]["rulePriority"] < branch["rulePriority"]
@@ -219,6 +234,29 @@ def test_outputs_are_what_service_stacks_read(foundation):
     assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == 2
     for key in ("vpcId", "clusterArn", "clusterName", "permissionsBoundaryArn", "ecrRepositoryArn", "resourcePrefix"):
         assert outputs[key], key
+
+
+def test_foundation_ci_role_can_only_read_and_only_from_the_foundation_environment(foundation):
+    statement = trust_conditions(foundation, "foundation")
+    assert statement["Condition"]["StringEquals"][f"{OIDC}:sub"] == (
+        f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:environment:foundation"
+    )
+    policy = json.loads(foundation.one("aws:iam/rolePolicy:RolePolicy", "ci-foundation-read").inputs["policy"])
+    [read] = policy["Statement"]
+    verbs = {action.split(":", 1)[1] for action in read["Action"]}
+    assert all(verb.startswith(("Describe", "Get", "List")) for verb in verbs), verbs
+    # Descriptions only: no object, parameter or secret values.
+    assert not any(a.startswith(("s3:", "ssm:", "secretsmanager:")) or a == "kms:Decrypt" for a in read["Action"])
+    assert foundation.outputs["foundationPreviewRoleArn"] == (
+        f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{PROJECT_SLUG}-ci-foundation-preview"
+    )
+
+
+def test_foundation_preview_reaches_a_self_managed_state_bucket():
+    result = run_foundation(stateBucket="acme-pulumi-state")
+    policy = json.loads(result.one("aws:iam/rolePolicy:RolePolicy", "ci-foundation-read").inputs["policy"])
+    state = {s["Sid"]: s for s in policy["Statement"]}["PulumiState"]
+    assert state["Resource"] == ["arn:aws:s3:::acme-pulumi-state", "arn:aws:s3:::acme-pulumi-state/*"]
 
 
 def test_wrong_account_credentials_are_refused():

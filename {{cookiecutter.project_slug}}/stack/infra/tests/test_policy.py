@@ -384,3 +384,26 @@ def test_vpc_without_complete_flow_logs_is_caught():
         ("aws:ec2/vpc:Vpc 'dark'", "has no flow log"),
         ("aws:ec2/vpc:Vpc 'partial'", "logs only part of its traffic: set traffic_type ALL"),
     }
+
+
+def test_names_aws_would_refuse_are_caught():
+    def program():
+        JobQueue("jobs", name="acme-test-audit log-jobs", tags=TAGS)
+        PrivateBucket("results", name="acme-test-audit_log-results", tags=TAGS)
+        aws.lb.TargetGroup("tg", name="acme-test-audit-log-api-target-group", port=80, protocol="HTTP", tags=TAGS)
+
+    violations = {(v.rule, v.resource): v.message for v in evaluate(run(program).resources, CONTEXT)}
+    bucket = violations[("aws-names-valid", "aws:s3/bucket:Bucket 'results'")]
+    assert "'acme-test-audit_log-results'" in bucket and "no '_'" in bucket
+    assert ("aws-names-valid", "aws:sqs/queue:Queue 'jobs'") in violations
+    assert ("aws-names-valid", "aws:lb/targetGroup:TargetGroup 'tg'") in violations
+
+
+def test_iam_users_and_access_keys_are_caught():
+    def program():
+        user = aws.iam.User("deployer", name="acme-test-deployer", tags=TAGS)
+        aws.iam.AccessKey("deployer-key", user=user.name)
+
+    hits = rules_hit(program)
+    assert ("no-iam-users", "aws:iam/user:User 'deployer'") in hits
+    assert ("no-iam-users", "aws:iam/accessKey:AccessKey 'deployer-key'") in hits

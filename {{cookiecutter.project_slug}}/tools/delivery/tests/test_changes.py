@@ -37,6 +37,31 @@ def test_affected_services(paths: list[str], expected: list[str]) -> None:
     assert affected_services(paths, SERVICES) == expected
 
 
+# gateway imports billing's public client; audit imports gateway's.
+USERS = [
+    Service(name="audit", images=("worker",), pulumi_project="audit", uses=("gateway",)),
+    Service(name="billing", images=("worker",), pulumi_project="billing"),
+    Service(name="gateway", images=("api",), pulumi_project="gateway", uses=("billing",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        # Public code (and the schemas it returns) is built into its consumers' images.
+        (["modules/billing/backend/public/client.py"], ["audit", "billing", "gateway"]),
+        (["modules/billing/backend/schemas/models.py"], ["audit", "billing", "gateway"]),
+        (["modules/gateway/backend/public/client.py"], ["audit", "gateway"]),
+        # Private code and tests stay inside the module.
+        (["modules/billing/backend/service/tasks.py"], ["billing"]),
+        (["modules/billing/backend/tests/test_public_client.py"], ["billing"]),
+        (["modules/billing/infrastructure/__main__.py"], ["billing"]),
+    ],
+)
+def test_a_change_to_public_code_reaches_its_consumers(paths: list[str], expected: list[str]) -> None:
+    assert affected_services(paths, USERS) == expected
+
+
 def test_ci_checks_everything_only_for_build_configuration_and_shared_code() -> None:
     assert needs_full_ci(["pants.toml"])
     assert needs_full_ci(["lockfiles/reports.lock"])
@@ -70,6 +95,22 @@ def test_services_are_discovered_from_the_modules_directory(tmp_path: Path) -> N
     ]
     assert services[1].dockerfile("worker") == "modules/reports/backend/worker/Dockerfile"
     assert services[1].infrastructure_dir == "modules/reports/infrastructure"
+
+
+def test_the_modules_a_service_uses_are_read_from_its_imports(tmp_path: Path) -> None:
+    for name in ("billing", "gateway", "audit"):
+        (tmp_path / f"modules/{name}/backend/service").mkdir(parents=True)
+    (tmp_path / "modules/gateway/backend/service/forwarding.py").write_text(
+        "import json\nfrom billing.backend.public import BillingClient\nfrom gateway.backend.schemas import Task\n"
+    )
+    (tmp_path / "modules/audit/backend/service/check.py").write_text("import gateway.backend.public as gateway\n")
+    # Tests are not in the image: a test-only import is no dependency.
+    (tmp_path / "modules/audit/backend/tests").mkdir()
+    (tmp_path / "modules/audit/backend/tests/test_check.py").write_text("from billing.backend.public import X\n")
+
+    uses = {s.name: s.uses for s in discover_services(tmp_path)}
+
+    assert uses == {"audit": ("gateway",), "billing": (), "gateway": ("billing",)}
 
 
 def test_a_pulumi_yaml_without_a_name_is_reported(tmp_path: Path) -> None:

@@ -226,6 +226,18 @@ def test_up_sets_only_the_given_config_then_runs_up(tmp_path: Path) -> None:
     ]
 
 
+def test_preview_refreshes_and_changes_nothing(tmp_path: Path) -> None:
+    cli = FakeCli({})
+    pulumi_stacks.preview(tmp_path, "acme/acme-foundation/shared", "stack/infra/foundation", streamer=cli)
+    assert cli.calls == [
+        (
+            ["pulumi", "preview", "--refresh", "--diff", "--stack", "acme/acme-foundation/shared"],
+            tmp_path / "stack/infra/foundation",
+        )
+    ]
+    assert not any(call[0][:2] in (["pulumi", "up"], ["pulumi", "stack"]) for call in cli.calls)
+
+
 def _packaged(repo: Path, directory: str, image_id: str) -> None:
     dist = repo / "dist" / directory
     dist.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from [[ cookiecutter.service_name ]].backend.service.aws import S3TaskStore, Sqs
 from [[ cookiecutter.service_name ]].backend.settings import [[ cookiecutter.service_class ]]Settings
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
+from stack.libs.request_ids import RequestIdMiddleware
 
 
 @lru_cache
@@ -50,6 +51,8 @@ def create_app() -> FastAPI:
         except TaskNotFound as missing:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {task_id!r}") from missing
 
+    # X-Request-ID on every answer and log line, passed on to the worker with each task.
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from [[ cookiecutter.service_name ]].backend.schemas import TaskMessage, TaskRequest
+from stack.libs.request_ids import request_id_attributes
 
 
 class [[ cookiecutter.service_class ]]Publisher:
@@ -15,5 +16,8 @@ class [[ cookiecutter.service_class ]]Publisher:
 
     def publish(self, text: str) -> str:
         message = TaskMessage(task_id=uuid.uuid4().hex, request=TaskRequest(text=text))
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json())
+        # The caller's request id goes along, so this module's worker logs under it too.
+        self.sqs.send_message(
+            QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=request_id_attributes()
+        )
         return message.task_id

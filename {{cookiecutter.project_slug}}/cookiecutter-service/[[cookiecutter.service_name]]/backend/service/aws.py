@@ -3,6 +3,7 @@
 from typing import Any
 
 from [[ cookiecutter.service_name ]].backend.schemas import Task, TaskMessage
+from stack.libs.request_ids import request_id_attributes
 
 
 class SqsTaskQueue:
@@ -11,7 +12,10 @@ class SqsTaskQueue:
         self.queue_url = queue_url
 
     def send(self, message: TaskMessage) -> None:
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json())
+        # The id of the request that queued the task, for the worker's log lines.
+        self.sqs.send_message(
+            QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=request_id_attributes()
+        )
 
 
 class S3TaskStore:

@@ -1,7 +1,9 @@
-"""Entry point of the worker PEX: consume the queue until SIGTERM or Ctrl-C."""
+"""Entry point of the worker PEX: consume the queue until SIGTERM or Ctrl-C.
 
-import signal
-import threading
+The first signal stops receiving; the task in progress finishes and the rest of the batch
+is handed back. After ``shutdown_timeout_seconds`` the process exits anyway (see
+stack.libs.shutdown): the queue redelivers what was cut short.
+"""
 
 from [[ cookiecutter.service_name ]].backend.service import TaskService
 from [[ cookiecutter.service_name ]].backend.service.aws import S3TaskStore, SqsTaskQueue
@@ -9,6 +11,7 @@ from [[ cookiecutter.service_name ]].backend.settings import [[ cookiecutter.ser
 from [[ cookiecutter.service_name ]].backend.worker.consumer import TaskConsumer
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
+from stack.libs.shutdown import run_until_signalled
 
 
 def main() -> None:
@@ -19,11 +22,14 @@ def main() -> None:
         queue=SqsTaskQueue(sqs, settings.queue_url),
         store=S3TaskStore(aws_client("s3", settings), settings.bucket_name),
     )
-    stop = threading.Event()
-    # Stop receiving; the batch in hand is finished before run() returns.
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    TaskConsumer(sqs, settings.queue_url, tasks).run(stop)
+    consumer = TaskConsumer(
+        sqs,
+        settings.queue_url,
+        tasks,
+        wait_seconds=settings.receive_wait_seconds,
+        batch_size=settings.receive_batch_size,
+    )
+    run_until_signalled(consumer.run, settings.shutdown_timeout_seconds)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The [[ cookiecutter.service_name ]] stacks (test, prod, preview-<pr>) under mocks, with their committed settings."""
 
 import json
+import runpy
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,17 @@ from stack.infra.conventions import (
 )
 from stack.infra.policy import PolicyContext, enforce
 from stack.infra.service_stack import results_bucket_name
-from stack.infra.testing import RecordingMocks, foundation_outputs, load_stack_config, run_program
+from stack.infra.testing import (
+    RecordingMocks,
+    foundation_outputs,
+    load_stack_config,
+    pulumi_project_problems,
+    run_program,
+)
 
 SERVICE = "[[ cookiecutter.service_name ]]"
+# AWS names use '-' where the package name has '_'.
+NAME_IN_AWS = SERVICE.replace("_", "-")
 PROJECT_DIR = Path(f"modules/{SERVICE}/infrastructure")
 CLOUD_FOUNDATION = f"{PULUMI_ORG}/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}"
 FOUNDATION = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
@@ -29,15 +38,16 @@ COMPONENTS = {
 }
 
 
-def run_stack(stack: str):
+def run_stack(stack: str, entry=program.main, **overrides):
     project, config = load_stack_config(PROJECT_DIR, stack)
     config.setdefault("imageTag", "main-abc123")
+    config.update(overrides)
     mocks = RecordingMocks(
         account_id=AWS_ACCOUNT_ID,
         region=AWS_REGION,
         stack_outputs={CLOUD_FOUNDATION: FOUNDATION},
     )
-    return run_program(program.main, project=project, stack=stack, config=config, mocks=mocks, organization=PULUMI_ORG)
+    return run_program(entry, project=project, stack=stack, config=config, mocks=mocks, organization=PULUMI_ORG)
 
 
 @pytest.fixture(scope="module", params=["test", "prod", "preview-42"])
@@ -61,8 +71,8 @@ def test_containers_run_this_services_images_with_its_settings(deployed):
     images = {"api": f"{SERVICE}-main-abc123", "worker": f"{SERVICE}-worker-main-abc123"}
     for component, container in found.items():
         env = {e["name"]: e["value"] for e in container["environment"]}
-        assert env["[[ cookiecutter.env_prefix ]]QUEUE_URL"].endswith(f"{PROJECT_SLUG}-{stack}-{SERVICE}-jobs")
-        prefix = f"{PROJECT_SLUG}-{stack}-{SERVICE}"
+        assert env["[[ cookiecutter.env_prefix ]]QUEUE_URL"].endswith(f"{PROJECT_SLUG}-{stack}-{NAME_IN_AWS}-jobs")
+        prefix = f"{PROJECT_SLUG}-{stack}-{NAME_IN_AWS}"
         assert env["[[ cookiecutter.env_prefix ]]BUCKET_NAME"] == results_bucket_name(prefix, AWS_ACCOUNT_ID)
         assert container["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{images[component]}"
 
@@ -71,3 +81,44 @@ def test_exports_match_the_parts_of_the_module(deployed):
     _, result = deployed
     assert ("apiUrl" in result.outputs) is ("api" in COMPONENTS)
     assert ("workerServiceName" in result.outputs) is ("worker" in COMPONENTS)
+
+
+def test_pulumi_project_files():
+    assert pulumi_project_problems(PROJECT_DIR) == []
+    for stack in ("test", "prod"):
+        project, config = load_stack_config(PROJECT_DIR, stack)
+        assert project == f"{PROJECT_SLUG}-{SERVICE}"
+        assert config["foundationStack"] == CLOUD_FOUNDATION
+        assert config["aws:allowedAccountIds"] == [AWS_ACCOUNT_ID]
+
+
+def test_reads_the_foundation_through_a_fully_qualified_reference(deployed):
+    _, result = deployed
+    [reference] = result.of_type("pulumi:pulumi:StackReference")
+    assert reference.name == CLOUD_FOUNDATION
+
+
+def test_autoscaling_bounds_come_from_the_stack_settings():
+    overrides = {component: {"minCapacity": 2, "maxCapacity": 7} for component in COMPONENTS}
+    bounds = {
+        t.name.removesuffix("-scaling"): (t.inputs["minCapacity"], t.inputs["maxCapacity"])
+        for t in run_stack("test", **overrides).of_type("aws:appautoscaling/target:Target")
+    }
+    assert bounds == {component: (2, 7) for component in COMPONENTS}
+
+
+def test_prod_runs_on_demand_in_private_subnets_and_other_stacks_on_spot(deployed):
+    stack, result = deployed
+    for service in result.of_type("aws:ecs/service:Service"):
+        if stack == "prod":
+            assert service.inputs["launchType"] == "FARGATE" and "capacityProviderStrategies" not in service.inputs
+            assert service.inputs["networkConfiguration"]["subnets"] == FOUNDATION["privateSubnetIds"]
+            assert not service.inputs["networkConfiguration"].get("assignPublicIp")
+        else:
+            assert "launchType" not in service.inputs
+            assert {s["capacityProvider"] for s in service.inputs["capacityProviderStrategies"]} >= {"FARGATE_SPOT"}
+
+
+def test_entry_point_pulumi_runs_builds_the_same_stack():
+    result = run_stack("test", entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
+    assert result.outputs["environment"] == "test"

@@ -5,10 +5,11 @@ from fastapi.exceptions import RequestValidationError
 
 from reports.backend.api.dependencies import get_settings
 from reports.backend.api.errors import validation_error_answer
-from reports.backend.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from reports.backend.api.middleware import BodySizeLimitMiddleware
 from reports.backend.api.routes import router
 from reports.backend.settings import ReportsSettings
 from stack.libs.json_logging import configure_logging
+from stack.libs.request_ids import RequestIdMiddleware
 
 
 def create_app(settings: ReportsSettings | None = None) -> FastAPI:

@@ -1,58 +1,12 @@
-"""ASGI middleware: a request id on every response and log line, and a body size limit."""
+"""ASGI middleware: a request body size limit (the request id comes from stack.libs.request_ids)."""
 
 import json
 import logging
-import time
-import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stack.libs.json_logging import request_id
-
 logger = logging.getLogger(__name__)
-
-
-class RequestIdMiddleware:
-    """Takes X-Request-ID from the caller or makes one, and echoes it on the response.
-
-    Logs one line per request (method, path, status, duration) carrying that id.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        current = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
-        token = request_id.set(current)
-        started = time.perf_counter()
-        status = 500  # what the client gets if the app fails before answering
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"].append((b"x-request-id", current.encode("latin-1")))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            logger.info(
-                "request handled",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-            request_id.reset(token)
 
 
 class BodySizeLimitMiddleware:

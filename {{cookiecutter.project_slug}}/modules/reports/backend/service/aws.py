@@ -4,11 +4,7 @@ import json
 from typing import Any
 
 from reports.backend.schemas import Job, JobMessage
-from stack.libs.json_logging import request_id
-
-# SQS message attribute that carries the id of the API request that queued a job, so the
-# worker's log lines for that job carry the same request id as the API's.
-REQUEST_ID_ATTRIBUTE = "RequestId"
+from stack.libs.request_ids import request_id_attributes
 
 
 class SqsJobQueue:
@@ -17,12 +13,9 @@ class SqsJobQueue:
         self.queue_url = queue_url
 
     def send(self, message: JobMessage) -> None:
-        attributes = {}
-        current_request = request_id.get()
-        if current_request:
-            attributes[REQUEST_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": current_request}
+        # The id of the API request that queued the job, for the worker's log lines.
         self.sqs.send_message(
-            QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=attributes
+            QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=request_id_attributes()
         )
 
     def check(self) -> None:

@@ -23,8 +23,7 @@ from pydantic import ValidationError
 
 from reports.backend.schemas import JobMessage
 from reports.backend.service import ReportJobs
-from reports.backend.service.aws import REQUEST_ID_ATTRIBUTE
-from stack.libs.json_logging import request_id
+from stack.libs.request_ids import REQUEST_ID_ATTRIBUTE, request_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +126,9 @@ class JobConsumer:
 
     def _handle(self, message: dict, keeper: VisibilityKeeper) -> bool:
         receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        attribute = message.get("MessageAttributes", {}).get(REQUEST_ID_ATTRIBUTE, {})
-        # The API request that queued the job, so its log lines and ours share one id.
-        token = request_id.set(attribute.get("StringValue") or message["MessageId"])
         context = {"message_id": message["MessageId"], "receive_count": receives}
-        try:
+        # The API request that queued the job, so its log lines and ours share one id.
+        with request_id_of(message):
             try:
                 job_message = JobMessage.model_validate_json(message["Body"])
             except ValidationError as invalid:
@@ -157,8 +154,6 @@ class JobConsumer:
                 return False
             logger.info("message deleted", extra={**context, "state": job.state.value})
             return True
-        finally:
-            request_id.reset(token)
 
     def _after_failure(
         self, message: dict, keeper: VisibilityKeeper, receives: int, job_message: JobMessage | None, reason: str

@@ -3,14 +3,10 @@
 On the first SIGTERM/SIGINT the worker stops receiving, finishes the job in progress,
 hands back the messages it has not started, and exits; that takes at most the long-poll
 wait plus one job. If it takes longer than ``shutdown_timeout_seconds`` the process exits
-anyway (exit code 3): unfinished messages are redelivered, so nothing is lost, and the
-platform's own kill (ECS sends SIGKILL 30 s after SIGTERM) is never needed.
+anyway (exit code 3, stack.libs.shutdown): unfinished messages are redelivered, so nothing
+is lost, and the platform's own kill (ECS sends SIGKILL 30 s after SIGTERM) is never needed.
 """
 
-import logging
-import os
-import signal
-import threading
 from collections.abc import Callable
 
 from reports.backend.service import JobQueue, JobStore, ReportJobs
@@ -19,10 +15,7 @@ from reports.backend.settings import ReportsSettings
 from reports.backend.worker.consumer import JobConsumer
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
-
-logger = logging.getLogger(__name__)
-
-EXIT_SHUTDOWN_TIMEOUT = 3
+from stack.libs.shutdown import run_until_signalled
 
 
 def build_consumer(
@@ -43,32 +36,10 @@ def build_consumer(
     )
 
 
-def run_until_signalled(consumer: JobConsumer, shutdown_timeout: float) -> None:
-    stop = threading.Event()
-
-    def give_up() -> None:
-        logger.error("shutdown took too long; exiting, unfinished messages will be redelivered")
-        logging.shutdown()
-        os._exit(EXIT_SHUTDOWN_TIMEOUT)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        if stop.is_set():
-            return
-        logger.info("stopping: no new messages, finishing the job in progress", extra={"signal": signum})
-        stop.set()
-        deadline = threading.Timer(shutdown_timeout, give_up)
-        deadline.daemon = True
-        deadline.start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    consumer.run(stop)
-
-
 def main(make_jobs: Callable[[JobQueue, JobStore], ReportJobs] = ReportJobs) -> None:
     settings = ReportsSettings()
     configure_logging(settings.log_level)
-    run_until_signalled(build_consumer(settings, make_jobs), settings.shutdown_timeout_seconds)
+    run_until_signalled(build_consumer(settings, make_jobs).run, settings.shutdown_timeout_seconds)
 
 
 if __name__ == "__main__":

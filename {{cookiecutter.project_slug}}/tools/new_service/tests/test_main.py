@@ -1,0 +1,15 @@
+from pathlib import Path
+
+import pytest
+
+from tools.new_service.main import main
+
+
+def test_outside_a_repository_it_says_where_to_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["billing"]) == 2
+    err = capsys.readouterr().err
+    assert "run this from inside the repository" in err and "Nothing was changed." in err
+    assert list(tmp_path.iterdir()) == []
