@@ -420,8 +420,11 @@ def alarms_per_signal(resources: Sequence[RecordedResource], context: PolicyCont
             yield Violation(rule, queue.label, f"has no alarm on messages in its dead-letter queue {dead_letter!r}")
 
 
-def vpc_flow_logs(resources: Sequence[RecordedResource], _: PolicyContext) -> Iterable[Violation]:
+def vpc_flow_logs(resources: Sequence[RecordedResource], context: PolicyContext) -> Iterable[Violation]:
     logs = _of_type(resources, "aws:ec2/flowLog:FlowLog")
+    if context.environment == "shared" and not logs:
+        # The foundation owns the network, its own VPC or one it reuses: either way it logs it.
+        yield Violation("vpc-flow-logs", "the foundation stack", "records no VPC flow logs")
     for vpc in _of_type(resources, "aws:ec2/vpc:Vpc"):
         mine = [log for log in logs if log.inputs.get("vpcId") == vpc.id]
         if not mine:

@@ -233,6 +233,10 @@ def deploy(spec: ServiceSpec) -> None:
     }
 
     secrets_key_arn = foundation.require_output("secretsKeyArns").apply(lambda arns: arns[environment.name])
+    # Roles of this stack may never do more than this environment's boundary allows.
+    permissions_boundary_arn = foundation.require_output("permissionsBoundaryArns").apply(
+        lambda arns: arns[environment.name]
+    )
     alarm_topic_arn: pulumi.Input[str] = settings.alarm_topic_arn or foundation.require_output(
         "alarmTopicArns"
     ).apply(lambda arns: arns[environment.name])
@@ -249,7 +253,7 @@ def deploy(spec: ServiceSpec) -> None:
             subnet_ids=subnets_for_tasks,
             image=pulumi.Output.concat(repository_url, f":{image_name(spec.name, component)}-{settings.image_tag}"),
             repository_arn=foundation.require_output("ecrRepositoryArn"),
-            permissions_boundary_arn=foundation.require_output("permissionsBoundaryArn"),
+            permissions_boundary_arn=permissions_boundary_arn,
             permissions=permissions,
             tags={**tags, "component": component},
             cpu=capacity.cpu,

@@ -298,7 +298,10 @@ def foundation_outputs(account_id: str, region: str, project_slug: str) -> dict[
         "ciRoleArns": {
             env: f"arn:aws:iam::{account_id}:role/{project_slug}-ci-{env}" for env in ("test", "prod", "preview")
         },
-        "permissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/{project_slug}-workload-boundary",
+        "permissionsBoundaryArns": {
+            env: f"arn:aws:iam::{account_id}:policy/{project_slug}-{env}-workload-boundary"
+            for env in ("test", "prod", "preview")
+        },
         "clusterArn": f"arn:aws:ecs:{region}:{account_id}:cluster/{project_slug}",
         "clusterName": project_slug,
         "vpcId": "vpc-0123456789abcdef0",

@@ -416,10 +416,12 @@ def observability_and_secrets_statements(
     return statements
 
 
-def permissions_boundary(account_id: str, region: str) -> str:
-    """The most any role a deploy creates may ever do: this project's queues, buckets,
-    logs and images. No IAM, no other projects' resources."""
-    prefix = f"{PROJECT_SLUG}-*"
+def permissions_boundary(account_id: str, region: str, environment: str) -> str:
+    """The most any role a deploy to ``environment`` creates may ever do: that environment's
+    queues, buckets, logs and secrets, and image pulls. No IAM, nothing of another
+    environment (a preview deploy cannot mint a role that reads prod data)."""
+    prefix = environment_name_pattern(environment)
+    own_parameters = f"arn:aws:ssm:{region}:{account_id}:parameter/{prefix}"
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -446,14 +448,18 @@ def permissions_boundary(account_id: str, region: str) -> str:
                     "Sid": "Secrets",
                     "Effect": "Allow",
                     "Action": "ssm:GetParameters",
-                    "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter/{prefix}",
+                    "Resource": own_parameters,
                 },
                 {
                     "Sid": "DecryptSecretsThroughSsm",
                     "Effect": "Allow",
                     "Action": "kms:Decrypt",
                     "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
-                    "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"},
+                        # Only for this environment's parameters, whichever key encrypts them.
+                        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": own_parameters},
+                    },
                 },
                 {
                     "Sid": "Traces",
@@ -724,13 +730,16 @@ def main() -> None:
             "github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], tags=tags
         ).arn
 
-    boundary = aws.iam.Policy(
-        "workload-boundary",
-        name=f"{PROJECT_SLUG}-workload-boundary",
-        description="Permissions boundary of every role the service stacks create",
-        policy=permissions_boundary(config.account_id, region),
-        tags=tags,
-    )
+    boundaries = {
+        environment: aws.iam.Policy(
+            f"workload-boundary-{environment}",
+            name=f"{PROJECT_SLUG}-{environment}-workload-boundary",
+            description=f"Permissions boundary of every role the {environment} service stacks create",
+            policy=permissions_boundary(config.account_id, region, environment),
+            tags=tags,
+        )
+        for environment in ENVIRONMENTS
+    }
     cluster = aws.ecs.Cluster(
         "cluster",
         name=PROJECT_SLUG,
@@ -757,7 +766,7 @@ def main() -> None:
             region=region,
             provider_arn=provider_arn,
             repository_arn=repository.arn,
-            boundary_arn=boundary.arn,
+            boundary_arn=boundaries[environment].arn,
             cluster_name=cluster.name,
             secrets_key_arn=per_environment[environment].secrets_key_arn,
             tags=tags,
@@ -783,7 +792,7 @@ def main() -> None:
         "foundationPreviewRoleArn",
         create_foundation_preview_role(config=config, provider_arn=provider_arn, tags=tags),
     )
-    pulumi.export("permissionsBoundaryArn", boundary.arn)
+    pulumi.export("permissionsBoundaryArns", {env: boundary.arn for env, boundary in boundaries.items()})
     pulumi.export("clusterArn", cluster.arn)
     pulumi.export("clusterName", cluster.name)
     pulumi.export("vpcId", network.vpc_id)

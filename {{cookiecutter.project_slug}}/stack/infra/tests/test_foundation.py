@@ -110,7 +110,7 @@ def test_deploy_permissions_are_scoped_to_the_environment(foundation, environmen
     create = statements["CreateRolesWithBoundary"]
     assert create["Resource"] == f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{prefix}"
     assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"].endswith(
-        f":policy/{PROJECT_SLUG}-workload-boundary"
+        f":policy/{PROJECT_SLUG}-{environment}-workload-boundary"
     )
     assert statements["PassOwnRolesToEcs"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
@@ -217,6 +217,17 @@ def test_existing_vpc_is_reused():
     )
     assert not result.of_type("aws:ec2/vpc:Vpc") and not result.of_type("aws:ec2/subnet:Subnet")
     assert (result.outputs["vpcId"], result.outputs["privateSubnetIds"]) == ("vpc-existing", ["subnet-q1"])
+    # A reused VPC is logged too, and turning that off fails the policy all the same.
+    assert result.one("aws:ec2/flowLog:FlowLog").inputs["vpcId"] == "vpc-existing"
+    unlogged = run_foundation(
+        existingVpc=existing,
+        flowLogs=False,
+        invoke_results={
+            "aws:ec2/getVpc:getVpc": lambda args: {"id": args["id"], "cidrBlock": "10.0.0.0/16", "arn": "arn"}
+        },
+    )
+    with pytest.raises(PolicyViolationError, match=r"\[vpc-flow-logs\] the foundation stack: records no VPC flow logs"):
+        enforce(unlogged.resources, PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)))
 
 
 def test_cluster_offers_fargate_spot_and_container_insights(foundation):
@@ -232,7 +243,8 @@ def test_outputs_are_what_service_stacks_read(foundation):
     assert outputs["ciRoleArns"]["prod"] == f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{PROJECT_SLUG}-ci-prod"
     assert outputs["ecrRepositoryUrl"] == f"{AWS_ACCOUNT_ID}.dkr.ecr.{AWS_REGION}.amazonaws.com/{PROJECT_SLUG}"
     assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == 2
-    for key in ("vpcId", "clusterArn", "clusterName", "permissionsBoundaryArn", "ecrRepositoryArn", "resourcePrefix"):
+    assert set(outputs["permissionsBoundaryArns"]) == {"test", "prod", "preview"}
+    for key in ("vpcId", "clusterArn", "clusterName", "ecrRepositoryArn", "resourcePrefix"):
         assert outputs[key], key
 
 
@@ -310,15 +322,31 @@ def test_ci_roles_manage_their_environments_parameters_alarms_and_dashboards_onl
     assert key["Condition"] == {"StringEquals": {"kms:ViaService": f"ssm.{AWS_REGION}.amazonaws.com"}}
 
 
-def test_workload_boundary_allows_reading_parameters_through_ssm_and_writing_traces(foundation):
-    boundary = json.loads(foundation.one("aws:iam/policy:Policy", "workload-boundary").inputs["policy"])
+@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
+def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_through_ssm(foundation, environment):
+    boundary = json.loads(
+        foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"]
+    )
     statements = {s["Sid"]: s for s in boundary["Statement"]}
+    prefix = f"{PROJECT_SLUG}-{environment}-*"
+    parameters = f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}"
     assert statements["Secrets"]["Action"] == "ssm:GetParameters"
-    assert statements["Secrets"]["Resource"] == f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{PROJECT_SLUG}-*"
+    assert statements["Secrets"]["Resource"] == parameters
     assert statements["DecryptSecretsThroughSsm"]["Condition"] == {
-        "StringEquals": {"kms:ViaService": f"ssm.{AWS_REGION}.amazonaws.com"}
+        "StringEquals": {"kms:ViaService": f"ssm.{AWS_REGION}.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": parameters},
     }
+    assert statements["Queues"]["Resource"] == f"arn:aws:sqs:{AWS_REGION}:{AWS_ACCOUNT_ID}:{prefix}"
+    assert statements["Buckets"]["Resource"] == [f"arn:aws:s3:::{prefix}", f"arn:aws:s3:::{prefix}/*"]
     assert "xray:PutTraceSegments" in statements["Traces"]["Action"]
+    # Nothing of another environment (a preview role cannot be minted to read prod).
+    text = json.dumps(boundary)
+    assert not any(f"{PROJECT_SLUG}-{other}-" in text for other in {"test", "prod", "preview"} - {environment})
+    # The environment's CI role may create roles only with this boundary.
+    create = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}["CreateRolesWithBoundary"]
+    assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == (
+        foundation.outputs["permissionsBoundaryArns"][environment]
+    )
 
 
 def test_vpc_flow_logs_record_all_traffic_with_retention(foundation):

@@ -128,7 +128,7 @@ def test_task_roles_reach_only_this_stacks_queue_and_bucket(deployed):
         }, policy.name
     for role in result.of_type("aws:iam/role:Role"):
         assert role.inputs["name"].startswith(f"{prefix}-")
-        assert role.inputs["permissionsBoundary"] == FOUNDATION["permissionsBoundaryArn"]
+        assert role.inputs["permissionsBoundary"] == FOUNDATION["permissionsBoundaryArns"][environment_of(stack)]
 
 
 @pytest.mark.parametrize(
