@@ -1,8 +1,10 @@
 """The generated repository builds, checks, tests and packages with its own ./pants."""
 
+import http.server
 import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -60,20 +62,81 @@ def test_package_everything_but_images_and_serve_health(generated: Path) -> None
     worker_pex = generated / "dist/modules.reports.backend.worker/queue-worker.pex"
     assert api_pex.is_file() and worker_pex.is_file()
 
+    answer, _ = serve_health(api_pex)
+    assert answer == {"status": 200, "body": '{"status":"ok"}'}
+
+    # With the variables a stack sets when tracing is on, the same PEX sends its spans over
+    # OTLP/HTTP (here to a receiver on loopback standing in for the collector sidecar).
+    with OtlpReceiver() as receiver:
+        answer, output = serve_health(
+            api_pex,
+            OTEL_SERVICE_NAME="reports-api",
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+            OTEL_PROPAGATORS="xray,tracecontext",
+            OTEL_PYTHON_ID_GENERATOR="xray",
+            OTEL_TRACES_SAMPLER="always_on",
+            OTEL_BSP_SCHEDULE_DELAY="100",
+            until=lambda: bool(receiver.requests),
+        )
+    assert answer["status"] == 200, output
+    path, content_type, body = receiver.requests[0]
+    assert (path, content_type) == ("/v1/traces", "application/x-protobuf"), output
+    assert b"reports-api" in body and b"/health" in body
+
+
+def serve_health(pex: Path, until=lambda: True, **env: str) -> tuple[dict, str]:
+    """Start the API PEX on a free loopback port, ask /health, wait for ``until``, stop it."""
     port = free_port()
     server = subprocess.Popen(
-        [str(api_pex)],
-        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
+        [str(pex)],
+        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
         answer = wait_for_health(f"http://127.0.0.1:{port}/health", server)
+        deadline = time.monotonic() + 20
+        while not until() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.1)
     finally:
         server.terminate()
-        server.wait(timeout=15)
-    assert answer == {"status": 200, "body": '{"status":"ok"}'}
+        output = server.communicate(timeout=30)[0]
+    return answer, output
+
+
+class OtlpReceiver:
+    """Accepts OTLP/HTTP exports on loopback and keeps (path, content type, body) of each."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, bytes]] = []
+        received = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's method name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((self.path, self.headers.get("Content-Type", ""), body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "OtlpReceiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
 
 
 def test_other_code_may_use_public_but_not_private_module_code(tmp_path: Path) -> None:

@@ -84,6 +84,17 @@ def test_everything_passes_with_the_new_services(two_services: Path) -> None:
     assert (two_services / "dist/modules.cash_ledger.backend.worker/queue-worker.pex").is_file()
 
 
+def test_dockerfiles_of_the_template_and_new_services_pass_hadolint(two_services: Path) -> None:
+    dockerfiles = sorted(two_services.glob("modules/*/backend/*/Dockerfile"))
+    assert {p.parent.parent.parent.name for p in dockerfiles} == {"reports", "cash_ledger", "gateway"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "hadolint"), "--no-color", "--failure-threshold", "info",
+         *map(str, dockerfiles)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(two_services: Path, tmp_path: Path) -> None:
     before = git(two_services, "rev-parse", "HEAD").strip()
     # The provider's public code is built into the consumer's image: both are delivered.

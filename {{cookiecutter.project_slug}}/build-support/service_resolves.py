@@ -2,3 +2,18 @@
 # The service modules' resolves: shared code under stack/libs is built for each of them.
 # The new-service command keeps this tuple and [python.resolves] in pants.toml in step.
 SERVICE_RESOLVES = ("reports",)
+
+
+# Imports whose distribution Pants cannot guess from the module name (its built-in mapping
+# covers most others), for the stack resolve and every service resolve. Functions, because
+# a prelude may only export hashable values.
+def shared_module_mapping():
+    return {
+        "boto3": ["boto3", "botocore"],
+        "opentelemetry-sdk-extension-aws": ["opentelemetry.sdk.extension.aws"],
+        "opentelemetry-propagator-aws-xray": ["opentelemetry.propagators.aws"],
+    }
+
+
+def service_module_mapping():
+    return dict(shared_module_mapping(), fastapi=["fastapi", "starlette"])

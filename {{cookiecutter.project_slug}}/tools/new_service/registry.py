@@ -44,7 +44,7 @@ def add_requirements_target(build: str, name: str) -> str:
         f'    name="{name}",\n'
         f'    source="{name}-requirements.txt",\n'
         f'    resolve="{name}",\n'
-        '    module_mapping={"fastapi": ["fastapi", "starlette"], "boto3": ["boto3", "botocore"]},\n'
+        "    module_mapping=service_module_mapping(),\n"
         "    # fastapi.testclient imports httpx lazily, so inference cannot see it.\n"
         "    overrides=" + repr({"fastapi": {"dependencies": [f":{name}#httpx"]}}).replace("'", '"') + ",\n"
         ")\n"

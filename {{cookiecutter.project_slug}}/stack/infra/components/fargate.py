@@ -130,11 +130,13 @@ def create_task_roles(
 
 
 def tracing_environment(service_name: str) -> dict[str, str]:
-    """What the OpenTelemetry SDK (e.g. ``opentelemetry-instrument``) reads to export to the sidecar."""
+    """What the OpenTelemetry SDK reads to export to the sidecar (stack.libs.tracing turns
+    the app's tracing on when the endpoint is set)."""
     return {
         "OTEL_SERVICE_NAME": service_name,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        # OTLP over HTTP: the exporter needs no gRPC runtime in every service image.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         # X-Ray trace ids and context, so traces join the ALB's X-Amzn-Trace-Id.
         "OTEL_PROPAGATORS": "xray,tracecontext",
         "OTEL_PYTHON_ID_GENERATOR": "xray",

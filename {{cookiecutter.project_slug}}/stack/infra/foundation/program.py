@@ -205,6 +205,13 @@ def ecr_push_statements(repository_arn: str) -> list[dict[str, Any]]:
     ]
 
 
+SERVICE_LINKED_ROLE_SERVICES = (
+    "ecs.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+)
+
+
 def deploy_statements(
     environment: str,
     *,
@@ -294,6 +301,15 @@ def deploy_statements(
                 "iam:UpdateAssumeRolePolicy",
             ],
             "Resource": f"arn:aws:iam::{account_id}:role/{pattern}",
+        },
+        {
+            # A new account has no service-linked roles yet: the first load balancer, ECS
+            # service or scaling target creates its own. Only these three services' roles.
+            "Sid": "ServiceLinkedRoles",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": f"arn:aws:iam::{account_id}:role/aws-service-role/*",
+            "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
         },
         {
             "Sid": "PassOwnRolesToEcs",

@@ -112,6 +112,14 @@ def test_deploy_permissions_are_scoped_to_the_environment(foundation, environmen
     assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"].endswith(
         f":policy/{PROJECT_SLUG}-{environment}-workload-boundary"
     )
+    linked = statements["ServiceLinkedRoles"]
+    assert linked["Action"] == "iam:CreateServiceLinkedRole"
+    assert linked["Resource"] == f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/aws-service-role/*"
+    assert set(linked["Condition"]["StringEquals"]["iam:AWSServiceName"]) == {
+        "ecs.amazonaws.com",
+        "elasticloadbalancing.amazonaws.com",
+        "ecs.application-autoscaling.amazonaws.com",
+    }
     assert statements["PassOwnRolesToEcs"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }

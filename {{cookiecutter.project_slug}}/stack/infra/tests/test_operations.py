@@ -268,7 +268,7 @@ def test_tracing_adds_a_collector_sidecar_the_app_exports_to():
     assert collector["command"] == ["--config=/etc/ecs/ecs-xray.yaml"]
     assert app["dependsOn"] == [{"containerName": "otel-collector", "condition": "START"}]
     env = {e["name"]: e["value"] for e in app["environment"]}
-    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4317"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4318"
     assert env["OTEL_SERVICE_NAME"] == "acme-test-api" and env["GREETING"] == "hello"
     statements = {s["Sid"]: s for s in policy_document(result, "api-roles-task-policy")["Statement"]}
     assert "xray:PutTraceSegments" in statements["WriteTraces"]["Action"]

@@ -125,7 +125,9 @@ def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
                 from stack.local.processes import ManagedProcess
                 child = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"],
                                        Path({str(tmp_path / "sleeper.log")!r})).start()
-                Path({str(pid_file)!r}).write_text(str(child.pid))
+                # Written whole, then renamed: the test never reads a half-written file.
+                Path({str(pid_file) + ".tmp"!r}).write_text(str(child.pid))
+                Path({str(pid_file) + ".tmp"!r}).rename({str(pid_file)!r})
                 time.sleep(60)
                 """
             ),

@@ -42,7 +42,10 @@ def test_requirements_target_is_valid_build_syntax() -> None:
     statement = ast.parse(build).body[-1]
     assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
     call = statement.value
-    keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords if not isinstance(k.value, ast.Call)}
+    calls = {k.arg: ast.unparse(k.value) for k in call.keywords if isinstance(k.value, ast.Call)}
+    # The prelude's mapping, shared by every service resolve.
+    assert calls == {"module_mapping": "service_module_mapping()"}
     assert keywords["resolve"] == "billing"
     assert keywords["source"] == "billing-requirements.txt"
     assert keywords["overrides"] == {"fastapi": {"dependencies": [":billing#httpx"]}}

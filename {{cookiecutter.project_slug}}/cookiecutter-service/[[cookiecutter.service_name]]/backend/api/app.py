@@ -12,6 +12,7 @@ from [[ cookiecutter.service_name ]].backend.settings import [[ cookiecutter.ser
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
 from stack.libs.request_ids import RequestIdMiddleware
+from stack.libs.tracing import enable_tracing
 
 
 @lru_cache
@@ -53,6 +54,8 @@ def create_app() -> FastAPI:
 
     # X-Request-ID on every answer and log line, passed on to the worker with each task.
     app.add_middleware(RequestIdMiddleware)
+    # Spans for every request and AWS call where the stack turns tracing on.
+    enable_tracing(app)
     return app
 
 

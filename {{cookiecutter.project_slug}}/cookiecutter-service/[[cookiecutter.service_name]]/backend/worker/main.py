@@ -12,11 +12,13 @@ from [[ cookiecutter.service_name ]].backend.worker.consumer import TaskConsumer
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
 from stack.libs.shutdown import run_until_signalled
+from stack.libs.tracing import enable_tracing
 
 
 def main() -> None:
     settings = [[ cookiecutter.service_class ]]Settings()
     configure_logging(settings.log_level)
+    enable_tracing()
     sqs = aws_client("sqs", settings)
     tasks = TaskService(
         queue=SqsTaskQueue(sqs, settings.queue_url),

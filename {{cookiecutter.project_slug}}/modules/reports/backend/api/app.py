@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reports.backend.api.dependencies import get_settings
 from reports.backend.api.errors import validation_error_answer
@@ -10,9 +11,12 @@ from reports.backend.api.routes import router
 from reports.backend.settings import ReportsSettings
 from stack.libs.json_logging import configure_logging
 from stack.libs.request_ids import RequestIdMiddleware
+from stack.libs.tracing import enable_tracing
 
 
-def create_app(settings: ReportsSettings | None = None) -> FastAPI:
+def create_app(settings: ReportsSettings | None = None, span_exporter: SpanExporter | None = None) -> FastAPI:
+    """``span_exporter`` turns tracing on with that exporter (tests); otherwise tracing is on
+    only where the platform configures it (stack.libs.tracing)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     app = FastAPI(title="reports", summary={{ (cookiecutter.project_name ~ ": report jobs") | tojson }})
@@ -21,6 +25,7 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
     # Added last runs first: the request id covers the 413 answer too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    enable_tracing(app, exporter=span_exporter)
     return app
 
 

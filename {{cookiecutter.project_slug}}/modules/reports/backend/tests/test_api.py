@@ -1,4 +1,5 @@
 from fastapi.testclient import TestClient
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from reports.backend.api.app import create_app
 from reports.backend.api.dependencies import get_jobs
@@ -84,3 +85,15 @@ def test_non_finite_numbers_are_refused(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "values", 1]
+
+
+def test_requests_become_spans_when_tracing_is_on(jobs) -> None:
+    exporter = InMemorySpanExporter()
+    app = create_app(span_exporter=exporter)
+    app.dependency_overrides[get_jobs] = lambda: jobs
+    with TestClient(app) as client:
+        job_id = client.post("/reports", json={"title": "traced", "values": [1, 2]}).json()["job_id"]
+        client.get(f"/reports/{job_id}")
+    app.state.tracer_provider.force_flush()
+    routes = {span.attributes.get("http.route") for span in exporter.get_finished_spans() if span.attributes}
+    assert {"/reports", "/reports/{job_id}"} <= routes

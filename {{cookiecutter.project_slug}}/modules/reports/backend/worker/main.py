@@ -16,6 +16,7 @@ from reports.backend.worker.consumer import JobConsumer
 from stack.libs.aws_clients import aws_client
 from stack.libs.json_logging import configure_logging
 from stack.libs.shutdown import run_until_signalled
+from stack.libs.tracing import enable_tracing
 
 
 def build_consumer(
@@ -39,6 +40,7 @@ def build_consumer(
 def main(make_jobs: Callable[[JobQueue, JobStore], ReportJobs] = ReportJobs) -> None:
     settings = ReportsSettings()
     configure_logging(settings.log_level)
+    enable_tracing()
     run_until_signalled(build_consumer(settings, make_jobs).run, settings.shutdown_timeout_seconds)
 
 
