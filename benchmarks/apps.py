@@ -62,7 +62,11 @@ def memory_app() -> FastAPI:
 
     jobs = ReportJobs(Queue(), Store())
     app = create_app()
-    app.dependency_overrides[get_jobs] = lambda: jobs
+
+    async def in_memory_jobs() -> ReportJobs:  # async, like the get_jobs it replaces
+        return jobs
+
+    app.dependency_overrides[get_jobs] = in_memory_jobs
     return app
 
 

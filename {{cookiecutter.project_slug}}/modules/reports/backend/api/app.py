@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from reports.backend.api.dependencies import get_settings
+from reports.backend.api.dependencies import load_settings
 from reports.backend.api.errors import validation_error_answer
 from reports.backend.api.middleware import BodySizeLimitMiddleware
 from reports.backend.api.routes import router
@@ -17,7 +17,7 @@ from stack.libs.tracing import enable_tracing
 def create_app(settings: ReportsSettings | None = None, span_exporter: SpanExporter | None = None) -> FastAPI:
     """``span_exporter`` turns tracing on with that exporter (tests); otherwise tracing is on
     only where the platform configures it (stack.libs.tracing)."""
-    settings = settings or get_settings()
+    settings = settings or load_settings()
     configure_logging(settings.log_level)
     app = FastAPI(title="reports", summary={{ (cookiecutter.project_name ~ ": report jobs") | tojson }})
     app.include_router(router)

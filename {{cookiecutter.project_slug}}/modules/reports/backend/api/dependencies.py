@@ -1,4 +1,8 @@
-"""FastAPI dependencies. Tests replace them through ``app.dependency_overrides``."""
+"""FastAPI dependencies. Tests replace them through ``app.dependency_overrides``.
+
+They are ``async`` because they only hand out objects made once per process: FastAPI runs
+a plain ``def`` dependency in its thread pool, a hop per dependency on every request.
+"""
 
 from functools import lru_cache
 from typing import Annotated
@@ -12,8 +16,12 @@ from stack.libs.aws_clients import aws_client
 
 
 @lru_cache
-def get_settings() -> ReportsSettings:
+def load_settings() -> ReportsSettings:
     return ReportsSettings()
+
+
+async def get_settings() -> ReportsSettings:
+    return load_settings()
 
 
 @lru_cache
@@ -24,7 +32,7 @@ def _jobs_for(settings: ReportsSettings) -> ReportJobs:
     )
 
 
-def get_jobs(settings: Annotated[ReportsSettings, Depends(get_settings)]) -> ReportJobs:
+async def get_jobs(settings: Annotated[ReportsSettings, Depends(get_settings)]) -> ReportJobs:
     # One set of boto3 clients per process: they are thread-safe and costly to build.
     return _jobs_for(settings)
 

@@ -97,3 +97,10 @@ def test_requests_become_spans_when_tracing_is_on(jobs) -> None:
     app.state.tracer_provider.force_flush()
     routes = {span.attributes.get("http.route") for span in exporter.get_finished_spans() if span.attributes}
     assert {"/reports", "/reports/{job_id}"} <= routes
+
+
+def test_openapi_still_describes_the_job_answers() -> None:
+    paths = create_app().openapi()["paths"]
+    read = paths["/reports/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    submit = paths["/reports"]["post"]["responses"]["202"]["content"]["application/json"]["schema"]
+    assert read == submit == {"$ref": "#/components/schemas/Job"}
