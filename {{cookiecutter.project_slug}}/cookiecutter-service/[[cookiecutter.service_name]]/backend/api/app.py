@@ -21,13 +21,19 @@ def get_settings() -> [[ cookiecutter.service_class ]]Settings:
 
 
 @lru_cache
-def get_tasks() -> TaskService:
-    """One set of AWS clients per process; tests override this dependency."""
+def build_tasks() -> TaskService:
+    """One set of AWS clients per process."""
     settings = get_settings()
     return TaskService(
         queue=SqsTaskQueue(aws_client("sqs", settings), settings.queue_url),
         store=S3TaskStore(aws_client("s3", settings), settings.bucket_name),
     )
+
+
+async def get_tasks() -> TaskService:
+    """The dependency tests override. ``async`` because it only hands out the per-process
+    object: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request."""
+    return build_tasks()
 
 
 Tasks = Annotated[TaskService, Depends(get_tasks)]
