@@ -484,6 +484,7 @@ def no_iam_users(resources: Sequence[RecordedResource], _: PolicyContext) -> Ite
         if resource.type in _LONG_LIVED_CREDENTIALS:
             yield Violation("no-iam-users", resource.label, "IAM users and access keys are not allowed: assume a role")
 
+
 RULES: tuple[Rule, ...] = (
     s3_public_access_blocked,
     s3_encrypted,

@@ -232,14 +232,14 @@ def deploy(spec: ServiceSpec) -> None:
         "LOG_LEVEL": "INFO",
     }
 
-    secrets_key_arn = foundation.require_output("secretsKeyArns").apply(lambda arns: arns[environment.name])
+    def for_environment(output: str) -> pulumi.Output[str]:
+        """This environment's entry of a foundation output keyed by environment."""
+        return foundation.require_output(output).apply(lambda values: values[environment.name])
+
+    secrets_key_arn = for_environment("secretsKeyArns")
     # Roles of this stack may never do more than this environment's boundary allows.
-    permissions_boundary_arn = foundation.require_output("permissionsBoundaryArns").apply(
-        lambda arns: arns[environment.name]
-    )
-    alarm_topic_arn: pulumi.Input[str] = settings.alarm_topic_arn or foundation.require_output(
-        "alarmTopicArns"
-    ).apply(lambda arns: arns[environment.name])
+    permissions_boundary_arn = for_environment("permissionsBoundaryArns")
+    alarm_topic_arn: pulumi.Input[str] = settings.alarm_topic_arn or for_environment("alarmTopicArns")
     alarms = AlarmTarget(topic_arn=alarm_topic_arn, thresholds=settings.alarm_thresholds)
 
     def task_args(component: str, capacity: Capacity, permissions: TaskPermissions, **extra: Any) -> FargateTaskArgs:

@@ -367,15 +367,18 @@ def deploy_statements(
         pattern, account_id=account_id, region=region, secrets_key_arn=secrets_key_arn
     )
     if state_bucket:
-        statements.append(
-            {
-                "Sid": "PulumiState",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{state_bucket}", f"arn:aws:s3:::{state_bucket}/*"],
-            }
-        )
+        statements.append(pulumi_state_statement(state_bucket))
     return statements
+
+
+def pulumi_state_statement(state_bucket: str) -> dict[str, Any]:
+    """Reading and writing a self-managed (S3) backend's state, lock files included."""
+    return {
+        "Sid": "PulumiState",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+        "Resource": [f"arn:aws:s3:::{state_bucket}", f"arn:aws:s3:::{state_bucket}/*"],
+    }
 
 
 def observability_and_secrets_statements(
@@ -689,14 +692,7 @@ def create_foundation_preview_role(
     ]
     if config.state_bucket:
         # A preview reads the stack's state and takes the backend's lock.
-        statements.append(
-            {
-                "Sid": "PulumiState",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{config.state_bucket}", f"arn:aws:s3:::{config.state_bucket}/*"],
-            }
-        )
+        statements.append(pulumi_state_statement(config.state_bucket))
     aws.iam.RolePolicy(
         "ci-foundation-read",
         role=role.name,

@@ -217,23 +217,13 @@ def test_existing_vpc_is_reused():
         "publicSubnetIds": ["subnet-p1", "subnet-p2"],
         "privateSubnetIds": ["subnet-q1"],
     }
-    result = run_foundation(
-        existingVpc=existing,
-        invoke_results={
-            "aws:ec2/getVpc:getVpc": lambda args: {"id": args["id"], "cidrBlock": "10.0.0.0/16", "arn": "arn"}
-        },
-    )
+    invokes = {"aws:ec2/getVpc:getVpc": lambda args: {"id": args["id"], "cidrBlock": "10.0.0.0/16", "arn": "arn"}}
+    result = run_foundation(existingVpc=existing, invoke_results=invokes)
     assert not result.of_type("aws:ec2/vpc:Vpc") and not result.of_type("aws:ec2/subnet:Subnet")
     assert (result.outputs["vpcId"], result.outputs["privateSubnetIds"]) == ("vpc-existing", ["subnet-q1"])
     # A reused VPC is logged too, and turning that off fails the policy all the same.
     assert result.one("aws:ec2/flowLog:FlowLog").inputs["vpcId"] == "vpc-existing"
-    unlogged = run_foundation(
-        existingVpc=existing,
-        flowLogs=False,
-        invoke_results={
-            "aws:ec2/getVpc:getVpc": lambda args: {"id": args["id"], "cidrBlock": "10.0.0.0/16", "arn": "arn"}
-        },
-    )
+    unlogged = run_foundation(existingVpc=existing, flowLogs=False, invoke_results=invokes)
     with pytest.raises(PolicyViolationError, match=r"\[vpc-flow-logs\] the foundation stack: records no VPC flow logs"):
         enforce(unlogged.resources, PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)))
 
