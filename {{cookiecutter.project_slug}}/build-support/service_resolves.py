@@ -17,3 +17,24 @@ def shared_module_mapping():
 
 def service_module_mapping():
     return dict(shared_module_mapping(), fastapi=["fastapi", "starlette"])
+
+
+def service_module(name):
+    """The whole of modules/<name>/BUILD: the module's resolve and its boundaries, both ways.
+
+    - Other modules may use only backend/public (and backend/schemas, which it re-exports);
+      everything else is private to the module.
+    - The service layer imports neither the api nor the worker.
+    - A test file never imports another test file (shared helpers go in conftest.py or a
+      support module).
+    """
+    __defaults__(all=dict(resolve=name))
+    __dependents_rules__(
+        (("/backend/public/**", "/backend/schemas/**"), "*"),
+        ("*", "/**", "!*"),
+    )
+    __dependencies_rules__(
+        ("/backend/service/**", "!/backend/api/**", "!/backend/worker/**", "*"),
+        ("<python_tests>", "!<python_tests>", "*"),
+        ("*", "*"),
+    )

@@ -94,7 +94,13 @@ def request_id_of(message: Mapping[str, Any]) -> Iterator[str]:
     """Within the block, log lines carry the id of the request that queued ``message`` (an
     SQS message as ``receive_message`` returns it), or its message id if it has none."""
     given = message.get("MessageAttributes", {}).get(REQUEST_ID_ATTRIBUTE, {}).get("StringValue", "")
-    current = accepted_request_id(given) if given else message["MessageId"]
+    with using_request_id(accepted_request_id(given) if given else message["MessageId"]) as current:
+        yield current
+
+
+@contextlib.contextmanager
+def using_request_id(current: str) -> Iterator[str]:
+    """Within the block, log lines carry ``current`` as their request id."""
     token = request_id.set(current)
     try:
         yield current

@@ -1,9 +1,10 @@
-"""The reports module's data contract, shared by the API, the worker and the public client."""
+"""The reports module's data contract, shared by the API, the worker and the public package."""
 
-from enum import Enum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from stack.libs.jobs import Job
 
 MAX_VALUES = 10_000
 
@@ -14,7 +15,8 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 class ReportRequest(BaseModel):
     """Work to do: summarise a list of numbers under a title."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: a value of the wrong JSON type (true for a number, "1" for 1) is refused.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str = Field(min_length=1, max_length=200)
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_VALUES)
@@ -28,24 +30,5 @@ class ReportSummary(BaseModel):
     maximum: float
 
 
-class JobState(str, Enum):
-    QUEUED = "queued"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class Job(BaseModel):
-    """A submitted report job as the API shows it."""
-
-    job_id: str
-    state: JobState
-    title: str
-    result: ReportSummary | None = None
-    error: str | None = None
-
-
-class JobMessage(BaseModel):
-    """The queue message the worker consumes."""
-
-    job_id: str
-    request: ReportRequest
+class ReportJob(Job[ReportRequest, ReportSummary]):
+    """A report job as the API shows it."""

@@ -1,4 +1,4 @@
-from reports.backend.service.jobs import JobNotFound, JobQueue, JobStore, ReportJobs
+from reports.backend.service.jobs import JOBS
 from reports.backend.service.summaries import summarise
 
-__all__ = ["JobNotFound", "JobQueue", "JobStore", "ReportJobs", "summarise"]
+__all__ = ["JOBS", "summarise"]

@@ -9,9 +9,10 @@ from urllib.parse import urlparse
 import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs locked; only safe_load is used
 
-from reports.backend.local import resources
-from reports.backend.local.resources import BUCKET_NAME, QUEUE_NAME
 from reports.backend.settings import ReportsSettings
+from stack.local import resources
+
+QUEUE_NAME, BUCKET_NAME = resources.queue_name("reports"), resources.bucket_name("reports")
 
 COMPOSE_FILE = Path("docker-compose.yml")
 SLUG = "{{ cookiecutter.project_slug }}"
@@ -46,9 +47,9 @@ def test_setup_runs_the_same_resource_script_as_local_up(compose: dict) -> None:
     setup = compose["services"]["setup"]
     (volume,) = setup["volumes"]
     source, target, mode = volume.split(":")
-    assert Path(source).resolve() == Path("modules/reports/backend/local/resources.py").resolve()
+    assert Path(source).resolve() == Path("stack/local/resources.py").resolve()
     assert Path(source).is_file()
-    assert setup["entrypoint"] == ["python", target] and mode == "ro"
+    assert setup["entrypoint"] == ["python", target, "reports"] and mode == "ro"
     assert setup["depends_on"] == {"moto": {"condition": "service_healthy"}}
     assert setup["environment"]["AWS_ENDPOINT_URL"] == "http://moto:5000"
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from reports.infrastructure.tests.test_stack import FOUNDATION, containers, run_stack
+from reports.infrastructure.tests.conftest import FOUNDATION, containers, run_stack
 from stack.infra.conventions import AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG
 from stack.infra.policy import PolicyContext, PolicyViolationError, enforce, evaluate
 from stack.infra.service_stack import STOP_MARGIN_SECONDS, ServiceSpec, deploy

@@ -1,10 +1,15 @@
-"""SQS and S3 adapters for the job queue and the job store."""
+"""SQS and S3 adapters of the job ports: one SQS message per job, one S3 object per job."""
 
 import json
 from typing import Any
 
-from reports.backend.schemas import Job, JobMessage
+from stack.libs.jobs.kind import JobKind
+from stack.libs.jobs.model import Job, JobMessage
+from stack.libs.jobs.ports import Stored
 from stack.libs.request_ids import request_id_attributes
+
+# 412: the condition failed. 409: a concurrent conditional write to the key won the race.
+_LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 
 class SqsJobQueue:
@@ -12,7 +17,7 @@ class SqsJobQueue:
         self.sqs = sqs
         self.queue_url = queue_url
 
-    def send(self, message: JobMessage) -> None:
+    def send(self, message: JobMessage[Any]) -> None:
         # The id of the API request that queued the job, for the worker's log lines.
         self.sqs.send_message(
             QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), MessageAttributes=request_id_attributes()
@@ -33,42 +38,42 @@ def max_receives(sqs: Any, queue_url: str) -> int | None:
 
 
 class S3JobStore:
-    """One JSON object per job under ``jobs/<job_id>.json``."""
+    """One JSON object per job under ``jobs/<job_id>.json``, written with S3's conditional
+    writes (If-None-Match to create, If-Match to store an outcome): no read before a write."""
 
-    def __init__(self, s3: Any, bucket: str) -> None:
+    def __init__(self, s3: Any, bucket: str, kind: JobKind[Any, Any]) -> None:
         self.s3 = s3
         self.bucket = bucket
+        self.kind = kind
 
     def _key(self, job_id: str) -> str:
         return f"jobs/{job_id}.json"
 
-    def save(self, job: Job) -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=self._key(job.job_id),
-            Body=job.model_dump_json().encode(),
-            ContentType="application/json",
-        )
-
-    def create(self, job: Job) -> bool:
+    def _put(self, job: Job[Any, Any], **condition: str) -> str | None:
         try:
-            self.s3.put_object(
+            answer = self.s3.put_object(
                 Bucket=self.bucket,
                 Key=self._key(job.job_id),
                 Body=job.model_dump_json().encode(),
                 ContentType="application/json",
-                IfNoneMatch="*",  # S3 conditional write: fails if the key exists
+                **condition,
             )
         except self.s3.exceptions.ClientError as error:
-            # 412: the object exists. 409: a concurrent conditional write to it won the race.
-            if error.response["Error"]["Code"] in {"PreconditionFailed", "ConditionalRequestConflict"}:
-                return False
+            if error.response["Error"]["Code"] in _LOST_RACE | {"NoSuchKey"}:
+                return None
             raise
-        return True
+        return str(answer["ETag"])
 
-    def load(self, job_id: str) -> Job | None:
+    def create(self, job: Job[Any, Any]) -> str | None:
+        return self._put(job, IfNoneMatch="*")
+
+    def save_outcome(self, job: Job[Any, Any], version: str | None) -> bool:
+        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+        return self._put(job, **condition) is not None
+
+    def load(self, job_id: str) -> Stored | None:
         try:
-            response = self.s3.get_object(Bucket=self.bucket, Key=self._key(job_id))
+            answer = self.s3.get_object(Bucket=self.bucket, Key=self._key(job_id))
         except self.s3.exceptions.NoSuchKey:
             return None
-        return Job.model_validate_json(response["Body"].read())
+        return Stored(self.kind.parse_job(answer["Body"].read()), str(answer["ETag"]))

@@ -1,7 +1,7 @@
-"""The reports module on loopback: its queue and bucket in the emulator, the API and the
-worker as child processes pointed at it. Used by ``up`` (the local run), ``measure`` and
-the reliability tests, so all three run exactly what gets deployed: the same entry points,
-configured only through environment variables.
+"""One service module on loopback: its queue and bucket in the emulator, its API and worker
+as child processes pointed at them. Used by the local runtime, the reliability suite and
+the benchmarks, so all of them run exactly what gets deployed: the module's own entry
+points, configured only through environment variables.
 """
 
 import json
@@ -12,12 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from reports.backend.local.resources import MAX_RECEIVES, Resources, create_resources
 from stack.local.emulator import MotoEmulator
 from stack.local.processes import ManagedProcess, ProcessGroup, listening_socket, python_env
-
-API_MODULE = "reports.backend.api.main"
-WORKER_MODULE = "reports.backend.worker.main"
+from stack.local.resources import MAX_RECEIVES, Resources, bucket_name, create_resources, queue_name
 
 
 @dataclass
@@ -27,52 +24,67 @@ class ApiProcess:
 
 
 @dataclass
-class LocalReports:
-    """One deployment of the module into ``emulator``.
+class LocalModule:
+    """One deployment of ``module`` (its Python package name) into ``emulator``.
 
-    ``name`` prefixes the queue and bucket, so several deployments (one per test) can share
-    an emulator. ``settings`` are extra REPORTS_* variables for the API and the worker.
+    ``name`` names the queue and bucket (default: the module's), so several deployments
+    (one per test) can share an emulator. ``settings`` are extra variables for the API and
+    the worker (``<PREFIX>_...``: see the module's settings.py).
     """
 
+    module: str
     emulator: MotoEmulator
     run_dir: Path
-    name: str = "reports"  # gives QUEUE_NAME and BUCKET_NAME
+    name: str | None = None
     settings: Mapping[str, str] = field(default_factory=dict)
     max_receives: int = MAX_RECEIVES
     versioned_bucket: bool = False
     resources: Resources | None = None
     processes: ProcessGroup = field(default_factory=ProcessGroup)
 
+    @property
+    def env_prefix(self) -> str:
+        return f"{self.module.upper()}_"
+
+    @property
+    def api_module(self) -> str:
+        return f"{self.module}.backend.api.main"
+
+    @property
+    def worker_module(self) -> str:
+        return f"{self.module}.backend.worker.main"
+
     def create_resources(self) -> Resources:
+        name = self.name or self.module
         self.resources = create_resources(
             self.emulator.client("sqs"),
             self.emulator.client("s3"),
-            queue_name=f"{self.name}-jobs",
-            bucket_name=f"{self.name}-results",
+            queue_name=queue_name(name),
+            bucket_name=bucket_name(name),
             max_receives=self.max_receives,
             versioned_bucket=self.versioned_bucket,
         )
         return self.resources
 
     def env(self) -> dict[str, str]:
-        """What the API and the worker read (see ReportsSettings and ServiceSettings)."""
+        """What the module's API and worker read (its settings and ServiceSettings)."""
         if self.resources is None:
             raise RuntimeError("create_resources() first")
         return {
             **self.emulator.aws_env(),
-            "REPORTS_QUEUE_URL": self.resources.queue_url,
-            "REPORTS_BUCKET_NAME": self.resources.bucket_name,
+            f"{self.env_prefix}QUEUE_URL": self.resources.queue_url,
+            f"{self.env_prefix}BUCKET_NAME": self.resources.bucket_name,
             **self.settings,
         }
 
-    def start_api(self, name: str = "api", timeout: float = 60.0) -> ApiProcess:
+    def start_api(self, name: str = "api", timeout: float = 60.0, module: str | None = None) -> ApiProcess:
         sock = listening_socket()
         host, port = sock.getsockname()
         try:
             process = self.processes.add(
                 ManagedProcess(
                     name,
-                    [sys.executable, "-m", API_MODULE],
+                    [sys.executable, "-m", module or self.api_module],
                     log_path=self.run_dir / f"{name}.log",
                     env=python_env({**self.env(), "LISTEN_FD": str(sock.fileno())}),
                     pass_fds=[sock.fileno()],
@@ -84,16 +96,18 @@ class LocalReports:
         process.wait_ready(lambda: httpx.get(f"{url}/ready", timeout=2).status_code == 200, timeout)
         return ApiProcess(process, url)
 
-    def start_worker(self, name: str = "worker", module: str = WORKER_MODULE, timeout: float = 60.0) -> ManagedProcess:
-        """Start a worker and wait until it polls the queue (its "worker started" log line)."""
+    def start_worker(
+        self, name: str = "worker", args: list[str] | None = None, timeout: float = 60.0, env: Mapping[str, str] = {}
+    ) -> ManagedProcess:
+        """Start the worker (or ``python -m <args>``) and wait until it polls the queue."""
         if self.env().get("LOG_LEVEL", "INFO").upper() not in {"DEBUG", "INFO"}:
             raise ValueError("start_worker() waits for the worker's INFO log line: LOG_LEVEL must be INFO or DEBUG")
         process = self.processes.add(
             ManagedProcess(
                 name,
-                [sys.executable, "-m", module],
+                [sys.executable, "-m", *(args or [self.worker_module])],
                 log_path=self.run_dir / f"{name}.log",
-                env=python_env(self.env()),
+                env=python_env({**self.env(), **env}),
             ).start()
         )
         process.wait_ready(lambda: any(line.get("message") == "worker started" for line in log_lines(process)), timeout)

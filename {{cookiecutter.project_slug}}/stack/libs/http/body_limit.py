@@ -1,4 +1,4 @@
-"""ASGI middleware: a request body size limit (the request id comes from stack.libs.request_ids)."""
+"""A request body size limit: 413 once a body grows past the limit, without reading the rest."""
 
 import json
 import logging

@@ -1,11 +1,12 @@
-"""Creates the reports module's queue, dead-letter queue and bucket in an AWS emulator.
+"""Creates a module's queue, dead-letter queue and bucket in an AWS emulator.
 
 The cloud gets these from the module's Pulumi program; locally this file makes the same
 shape: a jobs queue whose redrive policy moves a message to the dead-letter queue after
 ``max_receives`` deliveries, and a bucket for the job records.
 
-It needs nothing but boto3, so docker-compose.yml runs it as a script in the moto image:
-    AWS_ENDPOINT_URL=http://moto:5000 python resources.py
+It needs nothing but boto3, so docker-compose.yml runs it as a script in the moto image,
+once per module:
+    AWS_ENDPOINT_URL=http://moto:5000 python resources.py reports billing
 Creating what already exists is a no-op, so it is safe to run again.
 """
 
@@ -14,8 +15,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-QUEUE_NAME = "reports-jobs"
-BUCKET_NAME = "reports-results"
 MAX_RECEIVES = 5
 VISIBILITY_TIMEOUT_SECONDS = 30
 
@@ -27,11 +26,20 @@ class Resources:
     bucket_name: str
 
 
+def queue_name(module: str) -> str:
+    """``<module>-jobs``: AWS names may not hold "_", Python package names may."""
+    return f"{module.replace('_', '-')}-jobs"
+
+
+def bucket_name(module: str) -> str:
+    return f"{module.replace('_', '-')}-results"
+
+
 def create_resources(
     sqs: Any,
     s3: Any,
-    queue_name: str = QUEUE_NAME,
-    bucket_name: str = BUCKET_NAME,
+    queue_name: str,
+    bucket_name: str,
     max_receives: int = MAX_RECEIVES,
     visibility_timeout: int = VISIBILITY_TIMEOUT_SECONDS,
     versioned_bucket: bool = False,
@@ -61,20 +69,20 @@ def create_resources(
     return Resources(queue_url=queue_url, dead_letter_queue_url=dead_letter_url, bucket_name=bucket_name)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import sys
+
     import boto3
     from botocore.config import Config
 
     endpoint = os.environ["AWS_ENDPOINT_URL"]  # refuse to run against real AWS by accident
     region = os.environ.get("AWS_REGION", "{{ cookiecutter.aws_region }}")
-    resources = create_resources(
-        boto3.client("sqs", endpoint_url=endpoint, region_name=region),
-        # Path-style addressing: "bucket.moto" is no host name a container can resolve.
-        boto3.client("s3", endpoint_url=endpoint, region_name=region, config=Config(s3={"addressing_style": "path"})),
-        queue_name=os.environ.get("REPORTS_QUEUE_NAME", QUEUE_NAME),
-        bucket_name=os.environ.get("REPORTS_BUCKET_NAME", BUCKET_NAME),
-    )
-    print(json.dumps(resources.__dict__), flush=True)
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
+    # Path-style addressing: "bucket.moto" is no host name a container can resolve.
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region, config=Config(s3={"addressing_style": "path"}))
+    for module in sys.argv[1:] if argv is None else argv:
+        resources = create_resources(sqs, s3, queue_name(module), bucket_name(module))
+        print(json.dumps({"module": module, **resources.__dict__}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""A bounded load generator for the reports API on loopback: a fixed number of requests at
-a fixed concurrency, each with a timeout. Used by the load test and by ``measure``.
+"""A bounded load generator for a module's API on loopback: a fixed number of requests at
+a fixed concurrency, each with a timeout. Used by the reliability suite and the benchmarks.
 """
 
 import math
@@ -85,33 +85,27 @@ class LoadPlan:
         return LoadResult(outcomes, time.perf_counter() - started)
 
 
-def report_body(index: int) -> dict:
-    """A distinct, checkable job: values 1..k with k = index % 7 + 1."""
-    values = [float(value) for value in range(1, index % 7 + 2)]
-    return {"title": f"load {index}", "values": values}
-
-
-def submit_jobs(base_url: str, count: int, concurrency: int) -> LoadResult:
+def submit_jobs(base_url: str, path: str, bodies: Sequence[dict], concurrency: int) -> LoadResult:
+    """POST each body to ``path``; 202 expected."""
     return LoadPlan(
-        base_url,
-        count,
-        concurrency,
-        lambda http, index: http.post("/reports", json=report_body(index)),
-        expected_status=202,
+        base_url, len(bodies), concurrency, lambda http, index: http.post(path, json=bodies[index]), expected_status=202
     ).run()
 
 
-def read_jobs(base_url: str, job_ids: Sequence[str], concurrency: int) -> LoadResult:
+def read_jobs(base_url: str, path: str, job_ids: Sequence[str], concurrency: int) -> LoadResult:
+    """GET ``path/<id>`` for each id; 200 expected."""
     return LoadPlan(
         base_url,
         len(job_ids),
         concurrency,
-        lambda http, index: http.get(f"/reports/{job_ids[index]}"),
+        lambda http, index: http.get(f"{path}/{job_ids[index]}"),
         expected_status=200,
     ).run()
 
 
-def wait_for_jobs(base_url: str, job_ids: Sequence[str], timeout: float, interval: float = 0.2) -> dict[str, dict]:
+def wait_for_jobs(
+    base_url: str, path: str, job_ids: Sequence[str], timeout: float, interval: float = 0.2
+) -> dict[str, dict]:
     """Poll until no job is queued any more, for at most ``timeout`` seconds.
 
     Returns the last state of every job; the caller checks which finished and how.
@@ -123,7 +117,7 @@ def wait_for_jobs(base_url: str, job_ids: Sequence[str], timeout: float, interva
         while pending and time.monotonic() < deadline:
             still = []
             for job_id in pending:
-                job = http.get(f"/reports/{job_id}").json()
+                job = http.get(f"{path}/{job_id}").json()
                 latest[job_id] = job
                 if job.get("state") == "queued":
                     still.append(job_id)

@@ -1,0 +1,41 @@
+"""A module's real worker (its job kind, settings, the platform's loop and signal handling)
+with faults scripted through the environment, for the process suite:
+
+    FAULT_SLOW_SECONDS=0.4          every job takes that long before its result is stored
+    FAULT_FAIL_REQUEST='{"...": 1}'  every attempt at a job with exactly this request fails,
+                                    as if the store were unreachable
+
+Run as ``python -m stack.reliability.scripted_worker <module>``.
+"""
+
+import json
+import os
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+from stack.libs.jobs.wiring import run_job_worker
+from stack.reliability.target import ReliabilityTarget
+
+
+def scripted(work: Any, slow: float, fail_request: dict | None) -> Any:
+    def work_with_faults(request: Any) -> Any:
+        if fail_request is not None and request.model_dump(mode="json") == fail_request:
+            raise ConnectionError("scripted failure: the store is unreachable")
+        time.sleep(slow)
+        return work(request)
+
+    return work_with_faults
+
+
+def main(module: str) -> None:
+    target = ReliabilityTarget(module, "", lambda _: {}, lambda *_: True)
+    kind = target.jobs_kind
+    fail = os.environ.get("FAULT_FAIL_REQUEST")
+    work = scripted(kind.work, float(os.environ.get("FAULT_SLOW_SECONDS", "0")), json.loads(fail) if fail else None)
+    run_job_worker(replace(kind, work=work), target.settings_class())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
