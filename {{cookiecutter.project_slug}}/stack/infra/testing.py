@@ -34,6 +34,9 @@ class RecordedResource:
     parent_urn: str
     custom: bool
     ignore_changes: list[str] = field(default_factory=list)
+    # Per property (camelCase), the URNs of the resources its value was computed from.
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
     # Set once the resource (a component) has called register_outputs.
     registered_outputs: bool = False
     # What the mocks answered for it (inputs plus computed ids, ARNs, arnSuffix, ...).
@@ -70,6 +73,8 @@ class ProgramRun:
 class _RequestContext(threading.local):
     parent: str = ""
     ignore_changes: tuple[str, ...] = ()
+    property_dependencies: dict[str, list[str]] = {}
+    dependencies: tuple[str, ...] = ()
 
 
 class _RecordingMonitor(MockMonitor):
@@ -83,6 +88,10 @@ class _RecordingMonitor(MockMonitor):
         context = self.recorder.request_context
         context.parent = request.parent
         context.ignore_changes = tuple(request.ignoreChanges)
+        context.property_dependencies = {
+            key: list(value.urns) for key, value in request.propertyDependencies.items() if value.urns
+        }
+        context.dependencies = tuple(request.dependencies)
         return super().RegisterResource(request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # - gRPC method name
@@ -172,6 +181,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     parent_urn=context.parent,
                     custom=bool(args.custom),
                     ignore_changes=list(context.ignore_changes),
+                    property_dependencies=dict(context.property_dependencies),
+                    dependencies=list(context.dependencies),
                     state=dict(state),
                 )
             )
