@@ -139,6 +139,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             },
             "aws:index/getRegion:getRegion": lambda _: {"region": self.region, "name": self.region, "id": self.region},
             "aws:index/getPartition:getPartition": lambda _: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+            # The region's Elastic Load Balancing account, which delivers access logs.
+            "aws:elb/getServiceAccount:getServiceAccount": lambda _: {
+                "arn": "arn:aws:iam::156460612806:root",
+                "id": "156460612806",
+            },
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
                 "names": [f"{self.region}{suffix}" for suffix in "abc"],
                 "zoneIds": [f"zone-{suffix}" for suffix in "abc"],
@@ -324,6 +329,7 @@ def foundation_outputs(account_id: str, region: str, project_slug: str) -> dict[
         "alarmTopicArns": {
             env: f"arn:aws:sns:{region}:{account_id}:{project_slug}-{env}-alarms" for env in ("test", "prod", "preview")
         },
+        "accessLogBuckets": {env: f"{project_slug}-{env}-alb-logs-{account_id}" for env in ("test", "prod", "preview")},
     }
 
 

@@ -812,3 +812,4 @@ def main() -> None:
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
     pulumi.export("secretsKeyArns", {env: res.secrets_key_arn for env, res in per_environment.items()})
     pulumi.export("alarmTopicArns", {env: res.alarm_topic_arn for env, res in per_environment.items()})
+    pulumi.export("accessLogBuckets", {env: res.access_log_bucket for env, res in per_environment.items()})
