@@ -11,6 +11,7 @@ with all of them at once.
 from collections.abc import Sequence
 
 from pulumi_policy import PolicyResource, PolicyResourceOptions, StackValidationArgs
+from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from stack.infra.policy_pack.pack import POLICIES, resource_views
@@ -33,7 +34,9 @@ def policy_resources(recorded: Sequence[RecordedResource]) -> list[PolicyResourc
     by_urn: dict[str, PolicyResource] = {}
     for r in recorded:
         options = PolicyResourceOptions(False, list(r.ignore_changes), None, [], None, [], r.parent_urn or None)
-        by_urn[r.urn] = PolicyResource(r.type, unknown_checking_proxy(r.inputs), r.urn, r.name, options, None, None, [], {})
+        # As the CLI's AnalyzeStack hands them over: secrets unwrapped, unknowns checked.
+        props = unknown_checking_proxy(deserialize_properties(r.inputs))
+        by_urn[r.urn] = PolicyResource(r.type, props, r.urn, r.name, options, None, None, [], {})
     for r in recorded:
         resource = by_urn[r.urn]
         resource.parent = by_urn.get(r.parent_urn)

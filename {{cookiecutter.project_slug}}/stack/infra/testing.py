@@ -237,6 +237,21 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state.update(keyId=resource_id)
         elif resource_type == "aws:kms/alias:Alias":
             arn = f"arn:aws:kms:{self.region}:{self.account_id}:{physical}"
+        elif resource_type == "aws:acm/certificate:Certificate":
+            domain = str(inputs.get("domainName"))
+            arn = f"arn:aws:acm:{self.region}:{self.account_id}:certificate/{name}"
+            state.update(
+                domainValidationOptions=[
+                    {
+                        "domainName": domain,
+                        "resourceRecordName": f"_validation.{domain}.",
+                        "resourceRecordType": "CNAME",
+                        "resourceRecordValue": f"_token.{name}.acm-validations.aws.",
+                    }
+                ]
+            )
+        elif resource_type == "aws:route53/record:Record":
+            state.update(fqdn=str(inputs.get("name")))
         elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
             arn = f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{physical}"
         state.setdefault("arn", arn)

@@ -146,6 +146,7 @@ class WorkerService(pulumi.ComponentResource):
         self.service_name = service.name
         self.log_group_name = log_group.name
         self.task_role_arn = roles.task_role_arn
+        self.security_group_id = security_group.id
         self.register_outputs(
             {
                 "service_name": self.service_name,
