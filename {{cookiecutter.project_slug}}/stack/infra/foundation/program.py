@@ -330,7 +330,11 @@ def deploy_statements(
                 "elasticloadbalancing:CreateLoadBalancer",
                 "elasticloadbalancing:CreateTargetGroup",
                 "elasticloadbalancing:CreateListener",
+                "elasticloadbalancing:CreateRule",
                 "application-autoscaling:RegisterScalableTarget",
+                # An API's certificate and WAF web ACL (stack.infra.components.edge).
+                "acm:RequestCertificate",
+                "wafv2:CreateWebACL",
             ],
             "Resource": "*",
             "Condition": tagging,
@@ -354,10 +358,21 @@ def deploy_statements(
                 "ec2:DeleteSecurityGroup",
                 "elasticloadbalancing:*",
                 "application-autoscaling:*",
+                "acm:*",
+                "wafv2:*",
             ],
             "Resource": "*",
             "Condition": tagged,
         },
+        {
+            # The DNS validation record and alias of an API's `domain` setting. Route 53
+            # records carry no tags: any hosted zone the account delegates to this repo.
+            "Sid": "ApiDomainRecords",
+            "Effect": "Allow",
+            "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetHostedZone"],
+            "Resource": "arn:aws:route53:::hostedzone/*",
+        },
+        {"Sid": "ApiDomainChanges", "Effect": "Allow", "Action": "route53:GetChange", "Resource": "arn:aws:route53:::change/*"},
         {
             "Sid": "ScalingAlarms",
             "Effect": "Allow",

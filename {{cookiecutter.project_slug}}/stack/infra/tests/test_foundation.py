@@ -368,3 +368,40 @@ def test_foundation_without_flow_logs_fails_the_policy():
     assert not result.of_type("aws:ec2/flowLog:FlowLog")
     with pytest.raises(PolicyViolationError, match=r"\[vpc-flow-logs\] aws:ec2/vpc:Vpc 'vpc': has no flow log"):
         enforce(result.resources, PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)))
+
+
+def test_private_subnets_reach_s3_through_a_gateway_endpoint_by_default(foundation):
+    [endpoint] = foundation.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert (endpoint.inputs["vpcEndpointType"], endpoint.inputs["serviceName"]) == ("Gateway", f"com.amazonaws.{AWS_REGION}.s3")
+    private_tables = {r.urn for r in foundation.of_type("aws:ec2/routeTable:RouteTable") if r.name.startswith("private-")}
+    assert set(endpoint.property_dependencies["routeTableIds"]) == private_tables and private_tables
+
+
+def test_interface_endpoints_are_opt_in_and_take_https_from_the_vpc_only():
+    result = run_foundation(interfaceEndpoints=["sqs", "ecr.api", "ecr.dkr", "logs", "ssm", "kms"])
+    interface = {
+        e.inputs["serviceName"].removeprefix(f"com.amazonaws.{AWS_REGION}."): e.inputs
+        for e in result.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    }
+    assert set(interface) == {"sqs", "ecr.api", "ecr.dkr", "logs", "ssm", "kms"}
+    assert all(e["privateDnsEnabled"] is True for e in interface.values())
+    [ingress] = [
+        r.inputs
+        for r in result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name == "endpoints-interface-https"
+    ]
+    assert (ingress["fromPort"], ingress["toPort"], ingress["cidrIpv4"]) == (443, 443, "10.40.0.0/16")
+    with pytest.raises(ValueError, match="\\['sns'\\] are not offered"):
+        run_foundation(interfaceEndpoints=["sns"])
+
+
+def test_each_environment_has_an_encrypted_expiring_access_log_bucket_elb_may_write(foundation):
+    buckets = {b.inputs["bucket"] for b in foundation.of_type("aws:s3/bucket:Bucket")}
+    for environment in ("test", "prod", "preview"):
+        assert f"{PROJECT_SLUG}-{environment}-alb-logs-{AWS_ACCOUNT_ID}" in buckets
+    policy = json.loads(foundation.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs-prod-tls-only").inputs["policy"])
+    [delivery] = [s for s in policy["Statement"] if s["Sid"] == "ElbLogDelivery"]
+    assert delivery["Action"] == "s3:PutObject" and delivery["Resource"].endswith(f"/AWSLogs/{AWS_ACCOUNT_ID}/*")
+    lifecycle = foundation.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs-prod-expiry")
+    assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 90}
