@@ -700,6 +700,12 @@ FOUNDATION_READ_ACTIONS = (
     "sns:GetTopicAttributes",
     "sns:ListTagsForResource",
     "sns:ListSubscriptionsByTopic",
+    # The access log buckets' settings (never their objects: no s3:GetObject, no listing).
+    "s3:GetBucket*",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
 )
 
 
