@@ -99,7 +99,9 @@ def load_edge_settings(config: Any, *, is_prod: bool) -> EdgeSettings:
         raise ValueError("config 'authentication' needs HTTPS: set 'certificateArn' or 'domain' too")
     waf = config.get_object("waf")
     if waf is not None and (not isinstance(waf, Mapping) or set(waf) != {"rateLimit"}):
-        raise ValueError(f"config 'waf' must be an object with only rateLimit (requests per IP per 5 minutes), got {waf!r}")
+        raise ValueError(
+            f"config 'waf' must be an object with only rateLimit (requests per IP per 5 minutes), got {waf!r}"
+        )
     api_docs = config.get_bool("apiDocs")
     return EdgeSettings(
         certificate_arn=certificate_arn,

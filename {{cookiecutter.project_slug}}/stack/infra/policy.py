@@ -52,7 +52,8 @@ def evaluate(recorded: Sequence[RecordedResource], context: PolicyContext) -> li
     messages: list[str] = []
     for policy in POLICIES:
         policy.validate(
-            StackValidationArgs(resources, config=context.as_config()), lambda message, _urn=None: messages.append(message)
+            StackValidationArgs(resources, config=context.as_config()),
+            lambda message, _urn=None: messages.append(message),
         )
     violations = [_parse(message) for message in messages]
     views = resource_views(resources)

@@ -271,14 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", required=True, help="stack name, e.g. test or preview-42")
     p.add_argument("--config", default="{}", help="JSON object of config values to set first")
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
-    p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable), e.g. stack/infra/policy_pack")
+    p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable): stack/infra/policy_pack")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("preview", help="pulumi preview (with refresh) of one existing stack; changes nothing")
     p.add_argument("--work-dir", required=True, help="the Pulumi program's directory")
     p.add_argument("--stack", required=True, help="stack name, e.g. shared")
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
-    p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable), e.g. stack/infra/policy_pack")
+    p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable): stack/infra/policy_pack")
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("destroy", help="destroy and remove stacks; missing stacks are skipped")

@@ -14,8 +14,9 @@ class PrivateBucket(pulumi.ComponentResource):
     Public access is blocked at the bucket, ACLs are disabled, objects are encrypted with
     S3-managed keys and requests without TLS are denied. ``versioned`` keeps overwritten
     objects for ``noncurrent_days``; ``expire_days`` deletes objects that old (logs).
-    ``extra_statements`` adds to the bucket policy, given the bucket's ARN. ``force_destroy`` lets ``pulumi destroy`` delete a
-    bucket that still holds objects: for preview stacks only, which are torn down with
+    ``extra_statements`` adds to the bucket policy, given the bucket's ARN.
+    ``force_destroy`` lets ``pulumi destroy`` delete a bucket that still holds objects:
+    for preview stacks only, which are torn down with
     their pull request.
     """
 

@@ -205,4 +205,3 @@ def create_web_acl(
         f"{resource_name}-waf-association", resource_arn=load_balancer.arn, web_acl_arn=acl.arn, opts=child
     )
     return acl
-

@@ -50,7 +50,9 @@ class HttpServiceArgs:
         if not self.access_log_bucket:
             raise ValueError(f"{self.task.name}: access_log_bucket is required (the load balancer's access logs)")
         if self.waf_rate_limit is not None and not 10 <= self.waf_rate_limit <= 2_000_000_000:
-            raise ValueError(f"{self.task.name}: WAF rate limit must be 10..2000000000 requests, got {self.waf_rate_limit}")
+            raise ValueError(
+                f"{self.task.name}: WAF rate limit must be 10..2000000000 requests, got {self.waf_rate_limit}"
+            )
         delay = self.deregistration_delay
         if not 0 <= delay <= 3600:
             raise ValueError(f"{self.task.name}: deregistration delay must be 0..3600 s, got {delay}")
@@ -147,7 +149,9 @@ class HttpService(pulumi.ComponentResource):
             subnets=args.public_subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
-            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=args.access_log_bucket, prefix=task.name, enabled=True),
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.access_log_bucket, prefix=task.name, enabled=True
+            ),
             tags=tags,
             opts=child,
         )
@@ -325,7 +329,9 @@ class HttpService(pulumi.ComponentResource):
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(
                     type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(port="443", protocol="HTTPS", status_code="HTTP_301"),
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        port="443", protocol="HTTPS", status_code="HTTP_301"
+                    ),
                 )
             ],
             tags=tags,
@@ -341,7 +347,9 @@ class HttpService(pulumi.ComponentResource):
                 actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
                 conditions=[
                     aws.lb.ListenerRuleConditionArgs(
-                        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(edge.UNAUTHENTICATED_PATHS))
+                        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                            values=list(edge.UNAUTHENTICATED_PATHS)
+                        )
                     )
                 ],
                 tags=tags,

@@ -372,7 +372,12 @@ def deploy_statements(
             "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetHostedZone"],
             "Resource": "arn:aws:route53:::hostedzone/*",
         },
-        {"Sid": "ApiDomainChanges", "Effect": "Allow", "Action": "route53:GetChange", "Resource": "arn:aws:route53:::change/*"},
+        {
+            "Sid": "ApiDomainChanges",
+            "Effect": "Allow",
+            "Action": "route53:GetChange",
+            "Resource": "arn:aws:route53:::change/*",
+        },
         {
             "Sid": "ScalingAlarms",
             "Effect": "Allow",

@@ -83,7 +83,9 @@ def deploy_context(stack: str) -> PolicyContext:
     if stack == FOUNDATION_STACK:
         return PolicyContext(environment="shared", github_subjects=tuple(subjects))
     environment = Environment.from_stack(stack)
-    return PolicyContext(environment=environment.name, github_subjects=tuple(subjects), require_permissions_boundary=True)
+    return PolicyContext(
+        environment=environment.name, github_subjects=tuple(subjects), require_permissions_boundary=True
+    )
 
 
 def resource_views(resources: Sequence[PolicyResource]) -> list[Resource]:

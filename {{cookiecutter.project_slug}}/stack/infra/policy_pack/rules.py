@@ -102,9 +102,7 @@ def _of_type(resources: Sequence[Resource], type_token: str) -> list[Resource]:
     return [r for r in resources if r.type == type_token]
 
 
-def _targets(
-    resources: Sequence[Resource], type_token: str, bucket: Resource
-) -> list[Resource]:
+def _targets(resources: Sequence[Resource], type_token: str, bucket: Resource) -> list[Resource]:
     return [
         r
         for r in _of_type(resources, type_token)
@@ -407,7 +405,12 @@ def _alarm_metrics(alarm: Resource, *, literal: bool) -> list[tuple[str, str, Ma
         metric = query.get("metric") or {}
         if metric.get("metricName"):
             found.append(
-                (str(metric.get("namespace")), str(metric["metricName"]), dimensions_of(metric), str(metric.get("stat", "")))
+                (
+                    str(metric.get("namespace")),
+                    str(metric["metricName"]),
+                    dimensions_of(metric),
+                    str(metric.get("stat", "")),
+                )
             )
     return found
 
@@ -583,18 +586,20 @@ def https_listeners(resources: Sequence[Resource], context: PolicyContext) -> It
         return  # test and preview stacks may serve plain HTTP (docs/operations.md)
     for balancer in _public_balancers(resources):
         mine = _listeners_of(resources, balancer)
-        secure = [
-            r for r in mine if r.inputs.get("protocol") == "HTTPS" and "certificateArn" in r.inputs
-        ]
+        secure = [r for r in mine if r.inputs.get("protocol") == "HTTPS" and "certificateArn" in r.inputs]
         if not secure:
             yield Violation(rule, balancer.label, f"serves prod traffic without HTTPS: {HTTPS_SETTINGS}")
         for listener in mine:
             if listener.inputs.get("protocol") == "HTTP" and not _redirects_to_https(listener):
-                yield Violation(rule, listener.label, "serves plain HTTP in prod: its only action must redirect to HTTPS")
+                yield Violation(
+                    rule, listener.label, "serves plain HTTP in prod: its only action must redirect to HTTPS"
+                )
     for listener_rule in _of_type(resources, "aws:lb/listenerRule:ListenerRule"):
         http = [r for r in listeners if listener_rule.refers("listenerArn", r) and r.inputs.get("protocol") == "HTTP"]
         if http:
-            yield Violation(rule, listener_rule.label, "routes plain HTTP traffic in prod: attach it to the HTTPS listener")
+            yield Violation(
+                rule, listener_rule.label, "routes plain HTTP traffic in prod: attach it to the HTTPS listener"
+            )
 
 
 def load_balancer_logs_and_protection(resources: Sequence[Resource], context: PolicyContext) -> Iterable[Violation]:
@@ -662,4 +667,3 @@ RULES: tuple[Rule, ...] = (
     load_balancer_logs_and_protection,
     task_egress_https_only,
 )
-

@@ -66,7 +66,12 @@ def task_args(name="acme-test-api", **overrides):
 
 def http_program(**overrides):
     return lambda: HttpService(
-        "api", HttpServiceArgs(task=task_args(**overrides), public_subnet_ids=["subnet-public-a"], access_log_bucket=LOG_BUCKET)
+        "api",
+        HttpServiceArgs(
+            task=task_args(**overrides),
+            public_subnet_ids=["subnet-public-a"],
+            access_log_bucket=LOG_BUCKET,
+        ),
     )
 
 
@@ -161,7 +166,13 @@ def test_spot_uses_capacity_providers_instead_of_launch_type():
 def test_https_listener_when_a_certificate_is_given():
     result = run(
         lambda: HttpService(
-            "api", HttpServiceArgs(task=task_args(), public_subnet_ids=["subnet-public-a"], access_log_bucket=LOG_BUCKET, certificate_arn="arn:cert")
+            "api",
+            HttpServiceArgs(
+                task=task_args(),
+                public_subnet_ids=["subnet-public-a"],
+                access_log_bucket=LOG_BUCKET,
+                certificate_arn="arn:cert",
+            ),
         )
     )
     listeners = {r.inputs["port"]: r.inputs for r in result.of_type("aws:lb/listener:Listener")}

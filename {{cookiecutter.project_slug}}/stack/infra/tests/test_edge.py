@@ -17,11 +17,11 @@ from stack.infra.tests.test_components import ACCOUNT, LOG_BUCKET, REGION, task_
 
 PROD = PolicyContext(environment="prod", require_permissions_boundary=True)
 CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f4c7d2e"
-SECRET_PARAMETER = "/acme-prod-api/OIDC_CLIENT_SECRET"
+SECRET_PARAMETER = "/acme-prod-api/OIDC_CLIENT_SECRET"  # noqa: S105 - a parameter name
 OIDC = OidcAuthentication(
     issuer="https://idp.example.com",
     authorization_endpoint="https://idp.example.com/authorize",
-    token_endpoint="https://idp.example.com/token",
+    token_endpoint="https://idp.example.com/token",  # noqa: S106 - a URL
     user_info_endpoint="https://idp.example.com/userinfo",
     client_id="acme-api",
     client_secret_parameter=SECRET_PARAMETER,
@@ -42,7 +42,8 @@ def run_api(**args):
     )
     return run_program(
         lambda: HttpService(
-            "api", HttpServiceArgs(task=task, public_subnet_ids=["subnet-public-a"], access_log_bucket=LOG_BUCKET, **args)
+            "api",
+            HttpServiceArgs(task=task, public_subnet_ids=["subnet-public-a"], access_log_bucket=LOG_BUCKET, **args),
         ),
         project="edge",
         stack="prod",
@@ -80,7 +81,9 @@ def test_with_a_certificate_443_serves_tls_1_2_plus_and_80_only_redirects():
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}
     ]
     assert not evaluate(result.resources, PROD)
-    ingress = {r.inputs["fromPort"] for r in result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+    ingress = {
+        r.inputs["fromPort"] for r in result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    }
     assert {443, 80} <= ingress
 
 
@@ -186,7 +189,10 @@ def test_tasks_send_https_only_plus_the_database_port_to_its_group():
         for r in result.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
         if r.property_dependencies.get("securityGroupId") == [tasks_group.urn]
     ]
-    assert sorted((e["ipProtocol"], e["fromPort"], e["toPort"], e.get("cidrIpv4"), e.get("referencedSecurityGroupId")) for e in egress) == [
+    assert sorted(
+        (e["ipProtocol"], e["fromPort"], e["toPort"], e.get("cidrIpv4"), e.get("referencedSecurityGroupId"))
+        for e in egress
+    ) == [
         ("tcp", 443, 443, "0.0.0.0/0", None),
         ("tcp", 5432, 5432, None, "sg-database"),
     ]

@@ -322,9 +322,7 @@ def test_ci_roles_manage_their_environments_parameters_alarms_and_dashboards_onl
 
 @pytest.mark.parametrize("environment", ["test", "prod", "preview"])
 def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_through_ssm(foundation, environment):
-    boundary = json.loads(
-        foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"]
-    )
+    boundary = json.loads(foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"])
     statements = {s["Sid"]: s for s in boundary["Statement"]}
     prefix = f"{PROJECT_SLUG}-{environment}-*"
     parameters = f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}"
@@ -342,8 +340,9 @@ def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_thr
     assert not any(f"{PROJECT_SLUG}-{other}-" in text for other in {"test", "prod", "preview"} - {environment})
     # The environment's CI role may create roles only with this boundary.
     create = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}["CreateRolesWithBoundary"]
-    assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == (
-        foundation.outputs["permissionsBoundaryArns"][environment]
+    assert (
+        create["Condition"]["StringEquals"]["iam:PermissionsBoundary"]
+        == (foundation.outputs["permissionsBoundaryArns"][environment])
     )
 
 
@@ -372,8 +371,13 @@ def test_foundation_without_flow_logs_fails_the_policy():
 
 def test_private_subnets_reach_s3_through_a_gateway_endpoint_by_default(foundation):
     [endpoint] = foundation.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
-    assert (endpoint.inputs["vpcEndpointType"], endpoint.inputs["serviceName"]) == ("Gateway", f"com.amazonaws.{AWS_REGION}.s3")
-    private_tables = {r.urn for r in foundation.of_type("aws:ec2/routeTable:RouteTable") if r.name.startswith("private-")}
+    assert (endpoint.inputs["vpcEndpointType"], endpoint.inputs["serviceName"]) == (
+        "Gateway",
+        f"com.amazonaws.{AWS_REGION}.s3",
+    )
+    private_tables = {
+        r.urn for r in foundation.of_type("aws:ec2/routeTable:RouteTable") if r.name.startswith("private-")
+    }
     assert set(endpoint.property_dependencies["routeTableIds"]) == private_tables and private_tables
 
 
@@ -400,8 +404,12 @@ def test_each_environment_has_an_encrypted_expiring_access_log_bucket_elb_may_wr
     buckets = {b.inputs["bucket"] for b in foundation.of_type("aws:s3/bucket:Bucket")}
     for environment in ("test", "prod", "preview"):
         assert f"{PROJECT_SLUG}-{environment}-alb-logs-{AWS_ACCOUNT_ID}" in buckets
-    policy = json.loads(foundation.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs-prod-tls-only").inputs["policy"])
+    policy = json.loads(
+        foundation.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs-prod-tls-only").inputs["policy"]
+    )
     [delivery] = [s for s in policy["Statement"] if s["Sid"] == "ElbLogDelivery"]
     assert delivery["Action"] == "s3:PutObject" and delivery["Resource"].endswith(f"/AWSLogs/{AWS_ACCOUNT_ID}/*")
-    lifecycle = foundation.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs-prod-expiry")
+    lifecycle = foundation.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs-prod-expiry"
+    )
     assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 90}

@@ -27,7 +27,13 @@ def parameter(service, name):
 def api(**task_overrides):
     args = task_overrides.pop("http", {})
     return HttpService(
-        "api", HttpServiceArgs(task=task_args(**task_overrides), public_subnet_ids=["subnet-public-a"], access_log_bucket=LOG_BUCKET, **args)
+        "api",
+        HttpServiceArgs(
+            task=task_args(**task_overrides),
+            public_subnet_ids=["subnet-public-a"],
+            access_log_bucket=LOG_BUCKET,
+            **args,
+        ),
     )
 
 

@@ -327,7 +327,14 @@ def test_execution_role_reading_more_than_its_parameters_is_caught():
 def test_service_without_alarms_is_caught_per_signal():
     def program():
         queue = JobQueue("jobs", name="acme-test-jobs", tags=TAGS)
-        HttpService("api", HttpServiceArgs(task=task_args(alarms=None), public_subnet_ids=["subnet-public-a"], access_log_bucket=LOG_BUCKET))
+        HttpService(
+            "api",
+            HttpServiceArgs(
+                task=task_args(alarms=None),
+                public_subnet_ids=["subnet-public-a"],
+                access_log_bucket=LOG_BUCKET,
+            ),
+        )
         WorkerService(
             "worker",
             WorkerServiceArgs(task=task_args("acme-test-worker", alarms=None), queue_name=queue.queue_name),

@@ -28,8 +28,9 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     # The pack's own imports come from this test's environment, as from the exported venv.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PULUMI_STACK": "prod"}
     env.update(PULUMI_PROJECT="reports", PULUMI_DRY_RUN="true")
+    # This interpreter running the pack folder, as the CLI's Python language host does.
     process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(PACK_DIR)],
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(PACK_DIR)],  # noqa: S603
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -90,7 +91,9 @@ def _analyzer_resources(recorded) -> list[analyzer_pb2.AnalyzerResource]:
 def test_a_prod_api_without_https_fails_the_served_pack_naming_the_setting(analyzer):
     # PULUMI_STACK=prod: with no policy config the pack checks the stack it runs for.
     def program():
-        HttpService("api", HttpServiceArgs(task=task_args(), public_subnet_ids=["subnet-a"], access_log_bucket=LOG_BUCKET))
+        HttpService(
+            "api", HttpServiceArgs(task=task_args(), public_subnet_ids=["subnet-a"], access_log_bucket=LOG_BUCKET)
+        )
 
     recorded = run_program(
         program, project="reports", stack="prod", mocks=RecordingMocks(account_id=ACCOUNT, region=REGION)

@@ -26,7 +26,9 @@ def run_service(stack, **config):
 
 
 def api_environment(result):
-    task = next(t for t in result.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.inputs["family"].endswith("-api"))
+    task = next(
+        t for t in result.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.inputs["family"].endswith("-api")
+    )
     [container] = json.loads(task.inputs["containerDefinitions"])
     return {e["name"]: e["value"] for e in container["environment"]}
 
@@ -92,13 +94,29 @@ def test_domain_sign_in_and_waf_come_from_the_stack_config():
         ({"domain": {"name": "a.example.com"}}, "config 'domain' lacks \\['hostedZoneId'\\]"),
         ({"domain": {"name": "a.example.com", "hostedZoneId": "Z1", "ttl": 60}}, "unknown settings \\['ttl'\\]"),
         ({"authentication": {"type": "saml"}}, "'authentication.type' must be one of \\['cognito', 'oidc'\\]"),
-        ({"authentication": {"type": "cognito", "userPoolArn": "a", "userPoolClientId": "b"}}, "lacks \\['userPoolDomain'\\]"),
         (
-            {"certificateArn": CERTIFICATE, "authentication": {"type": "oidc", "issuer": "i", "authorizationEndpoint": "a",
-             "tokenEndpoint": "t", "userInfoEndpoint": "u", "clientId": "c", "clientSecretParameter": "secret"}},
+            {"authentication": {"type": "cognito", "userPoolArn": "a", "userPoolClientId": "b"}},
+            "lacks \\['userPoolDomain'\\]",
+        ),
+        (
+            {
+                "certificateArn": CERTIFICATE,
+                "authentication": {
+                    "type": "oidc",
+                    "issuer": "i",
+                    "authorizationEndpoint": "a",
+                    "tokenEndpoint": "t",
+                    "userInfoEndpoint": "u",
+                    "clientId": "c",
+                    "clientSecretParameter": "secret",
+                },
+            },
             "must be an SSM parameter name",
         ),
-        ({"authentication": {"type": "cognito", "userPoolArn": "a", "userPoolClientId": "b", "userPoolDomain": "d"}}, "needs HTTPS"),
+        (
+            {"authentication": {"type": "cognito", "userPoolArn": "a", "userPoolClientId": "b", "userPoolDomain": "d"}},
+            "needs HTTPS",
+        ),
         ({"waf": {"limit": 5}}, "config 'waf' must be an object with only rateLimit"),
     ],
 )
