@@ -10,7 +10,7 @@ with all of them at once.
 
 from collections.abc import Sequence
 
-from pulumi_policy import PolicyResource, PolicyResourceOptions, StackValidationArgs
+from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, StackValidationArgs
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
@@ -33,7 +33,9 @@ def policy_resources(recorded: Sequence[RecordedResource]) -> list[PolicyResourc
     stack included, as in a real run)."""
     by_urn: dict[str, PolicyResource] = {}
     for r in recorded:
-        options = PolicyResourceOptions(False, list(r.ignore_changes), None, [], None, [], r.parent_urn or None)
+        options = PolicyResourceOptions(
+            False, list(r.ignore_changes), None, [], PolicyCustomTimeouts(0, 0, 0), [], r.parent_urn or None
+        )
         # As the CLI's AnalyzeStack hands them over: secrets unwrapped, unknowns checked.
         props = unknown_checking_proxy(deserialize_properties(r.inputs))
         by_urn[r.urn] = PolicyResource(r.type, props, r.urn, r.name, options, None, None, [], {})
@@ -50,11 +52,12 @@ def policy_resources(recorded: Sequence[RecordedResource]) -> list[PolicyResourc
 def evaluate(recorded: Sequence[RecordedResource], context: PolicyContext) -> list[Violation]:
     resources = policy_resources(recorded)
     messages: list[str] = []
+
+    def report_violation(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
     for policy in POLICIES:
-        policy.validate(
-            StackValidationArgs(resources, config=context.as_config()),
-            lambda message, _urn=None: messages.append(message),
-        )
+        policy.validate(StackValidationArgs(resources, config=context.as_config()), report_violation)
     violations = [_parse(message) for message in messages]
     views = resource_views(resources)
     violations += [violation for rule in context.extra_rules for violation in rule(views, context)]

@@ -103,7 +103,7 @@ def resource_views(resources: Sequence[PolicyResource]) -> list[Resource]:
 
 
 def report(violations: Sequence[Violation], views: Sequence[Resource], report_violation: ReportViolation) -> None:
-    urns = {}
+    urns: dict[str, str] = {}
     for view in views:
         urns.setdefault(view.label, view.urn)
     for violation in violations:

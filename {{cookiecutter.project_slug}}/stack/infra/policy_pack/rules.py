@@ -305,7 +305,7 @@ def ecs_safe_rollouts(resources: Sequence[Resource], _: PolicyContext) -> Iterab
             yield Violation(rule, service.label, "sits behind a load balancer without a health check grace period")
 
 
-def _containers(task_definition: Resource) -> list[dict[str, Any]]:
+def _containers(task_definition: Resource) -> list[Mapping[str, Any]]:
     raw = task_definition.inputs.get("containerDefinitions") or "[]"
     containers = json.loads(raw) if isinstance(raw, str) else raw
     return [c for c in containers if isinstance(c, Mapping)]
@@ -368,7 +368,7 @@ def secrets_scoped(resources: Sequence[Resource], _: PolicyContext) -> Iterable[
             sources = {str(s.get("valueFrom")) for c in _containers(task) for s in c.get("secrets") or []}
             allowed.setdefault(role.urn, set()).update(sources)
     for policy in policies:
-        role = next((r for r in roles if policy.refers("role", r) and r.urn in allowed), None)
+        role: Resource | None = next((r for r in roles if policy.refers("role", r) and r.urn in allowed), None)
         if role is None:
             continue  # not an execution role
         role_name = str(role.inputs.get("name"))
