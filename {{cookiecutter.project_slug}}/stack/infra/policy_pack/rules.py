@@ -364,9 +364,9 @@ def secrets_scoped(resources: Sequence[Resource], _: PolicyContext) -> Iterable[
     policies = _of_type(resources, "aws:iam/rolePolicy:RolePolicy")
     allowed: dict[str, set[str]] = {}
     for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
-        for role in (r for r in roles if task.refers("executionRoleArn", r)):
+        for execution_role in (r for r in roles if task.refers("executionRoleArn", r)):
             sources = {str(s.get("valueFrom")) for c in _containers(task) for s in c.get("secrets") or []}
-            allowed.setdefault(role.urn, set()).update(sources)
+            allowed.setdefault(execution_role.urn, set()).update(sources)
     for policy in policies:
         role: Resource | None = next((r for r in roles if policy.refers("role", r) and r.urn in allowed), None)
         if role is None:
