@@ -255,8 +255,10 @@ def test_foundation_ci_role_can_only_read_and_only_from_the_foundation_environme
     [read] = policy["Statement"]
     verbs = {action.split(":", 1)[1] for action in read["Action"]}
     assert all(verb.startswith(("Describe", "Get", "List")) for verb in verbs), verbs
-    # Descriptions only: no object, parameter or secret values.
-    assert not any(a.startswith(("s3:", "ssm:", "secretsmanager:")) or a == "kms:Decrypt" for a in read["Action"])
+    # Descriptions only: no object, parameter or secret values (buckets: their settings only).
+    assert not any(a.startswith(("ssm:", "secretsmanager:")) or a == "kms:Decrypt" for a in read["Action"])
+    s3 = [a for a in read["Action"] if a.startswith("s3:")]
+    assert s3 and not any(a.startswith(("s3:GetObject", "s3:List")) or a in ("s3:Get*", "s3:*") for a in s3), s3
     assert foundation.outputs["foundationPreviewRoleArn"] == (
         f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{PROJECT_SLUG}-ci-foundation-preview"
     )
