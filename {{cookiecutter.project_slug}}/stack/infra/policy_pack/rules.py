@@ -551,6 +551,11 @@ HTTPS_SETTINGS = (
 )
 
 
+def _has(properties: Mapping[str, Any], key: str) -> bool:
+    """Whether a property is set, without reading it (a value unknown in a preview raises)."""
+    return key in list(properties)
+
+
 def _listeners_of(resources: Sequence[Resource], balancer: Resource) -> list[Resource]:
     return [r for r in _of_type(resources, "aws:lb/listener:Listener") if r.refers("loadBalancerArn", balancer)]
 
@@ -586,7 +591,7 @@ def https_listeners(resources: Sequence[Resource], context: PolicyContext) -> It
         return  # test and preview stacks may serve plain HTTP (docs/operations.md)
     for balancer in _public_balancers(resources):
         mine = _listeners_of(resources, balancer)
-        secure = [r for r in mine if r.inputs.get("protocol") == "HTTPS" and "certificateArn" in r.inputs]
+        secure = [r for r in mine if r.inputs.get("protocol") == "HTTPS" and _has(r.inputs, "certificateArn")]
         if not secure:
             yield Violation(rule, balancer.label, f"serves prod traffic without HTTPS: {HTTPS_SETTINGS}")
         for listener in mine:
@@ -632,7 +637,9 @@ def task_egress_https_only(resources: Sequence[Resource], _: PolicyContext) -> I
         for inline in _as_list(group.inputs.get("egress") or []):
             yield Violation(rule, group.label, f"has an inline egress rule {dict(inline)}: use SecurityGroupEgressRule")
         for egress in (r for r in rules if r.refers("securityGroupId", group)):
-            if egress.inputs.get("referencedSecurityGroupId") or egress.property_urns.get("referencedSecurityGroupId"):
+            if egress.property_urns.get("referencedSecurityGroupId") or _has(
+                egress.inputs, "referencedSecurityGroupId"
+            ):
                 continue
             ports = (egress.inputs.get("ipProtocol"), egress.inputs.get("fromPort"), egress.inputs.get("toPort"))
             if ports != ("tcp", 443, 443):

@@ -6,6 +6,7 @@ import json
 import pulumi_aws as aws
 import pytest
 from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from stack.infra.components import HttpService, HttpServiceArgs, WorkerService, WorkerServiceArgs
 from stack.infra.components.edge import CognitoAuthentication, Domain, OidcAuthentication
@@ -219,3 +220,10 @@ def test_open_task_egress_is_caught():
 def test_oidc_secret_never_appears_in_the_task_definition():
     result = run_api(certificate_arn=CERTIFICATE, authentication=OIDC, deletion_protection=True)
     assert "s3cr3t" not in json.dumps(result.one("aws:ecs/taskDefinition:TaskDefinition").inputs)
+
+
+def test_the_https_rule_runs_in_a_preview_where_the_new_certificate_is_unknown():
+    result = run_api(domain=Domain(name="api.example.com", hosted_zone_id="Z1"), deletion_protection=True)
+    https = result.one("aws:lb/listener:Listener", "api-https")
+    https.inputs["certificateArn"] = UNKNOWN_STRING_VALUE  # as a first preview sends it
+    assert not rule_messages(result, "https-listeners")
