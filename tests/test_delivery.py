@@ -164,6 +164,20 @@ def test_ci_can_only_preview_the_foundation(project: Path) -> None:
     assert foundation["jobs"]["preview"]["environment"] == "foundation"
 
 
+def test_every_pulumi_preview_and_up_runs_the_policy_pack(project: Path) -> None:
+    """Pulumi runs the commands through tools.delivery, which hands --policy-pack on."""
+    runs = [
+        step.get("run", "")
+        for path in workflow_files(project)
+        for step in steps_of(load(path))
+        if re.search(r"tools\.delivery (up|preview) |pulumi (up|preview)\b", step.get("run", ""))
+    ]
+    assert len(runs) >= 2, runs  # the stacks' up, the foundation's preview
+    for run in runs:
+        assert "--policy-pack stack/infra/policy_pack" in run, run
+    assert (project / "stack/infra/policy_pack/PulumiPolicy.yaml").is_file()
+
+
 def test_release_workflow_pins_the_semantic_release_version_the_suite_tests(project: Path) -> None:
     pinned = re.search(r"^python-semantic-release==(\S+)$", Path("tests/requirements.txt").read_text(), re.M)
     assert pinned, "tests/requirements.txt must pin python-semantic-release"

@@ -33,6 +33,7 @@ from stack.infra.components import (
 from stack.infra.components.alarms import queue_alarms
 from stack.infra.components.task_roles import TaskPermissions
 from stack.infra.conventions import Environment, foundation_stack_reference, image_name, tags_for
+from stack.infra.edge_settings import EdgeSettings, load_edge_settings
 
 S3_NAME_LIMIT = 63
 
@@ -111,7 +112,8 @@ class ServiceConfig:
     use_spot: bool
     assign_public_ip: bool
     log_retention_days: int
-    certificate_arn: str | None = None
+    # HTTPS, sign-in, WAF and API docs of the API (stack.infra.edge_settings).
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
     # Environment variable names per component ("api", "worker") read from SSM SecureStrings.
     secrets: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # One value turns on the ADOT collector sidecar (X-Ray) for every component.
@@ -192,7 +194,7 @@ def load_config() -> ServiceConfig:
         use_spot=use_spot,
         assign_public_ip=assign_public_ip,
         log_retention_days=config.get_int("logRetentionDays") or defaults["log_retention_days"],
-        certificate_arn=config.get("certificateArn"),
+        edge=load_edge_settings(config, is_prod=environment.is_prod),
         secrets=parse_secrets(config.get_object("secrets")),
         tracing=bool(config.get_bool("tracing")),
         alarm_topic_arn=config.get("alarmTopicArn"),
@@ -280,6 +282,7 @@ def deploy(spec: ServiceSpec) -> None:
     widgets: list[dict[str, Any]] = []
 
     if spec.has_api:
+        settings.edge.check_certificate_region(region, account_id)
         api = HttpService(
             "api",
             HttpServiceArgs(
@@ -292,13 +295,24 @@ def deploy(spec: ServiceSpec) -> None:
                         bucket_arn=bucket.arn,
                         bucket_actions=("s3:GetObject", "s3:PutObject"),
                     ),
-                    environment={**app_environment, "HOST": "0.0.0.0", "PORT": str(spec.api_port)},  # noqa: S104
+                    environment={
+                        **app_environment,
+                        "HOST": "0.0.0.0",  # noqa: S104 - inside the task, behind the load balancer
+                        "PORT": str(spec.api_port),
+                        # /docs and /openapi.json: off in prod unless apiDocs says otherwise.
+                        "DOCS_ENABLED": str(settings.edge.api_docs).lower(),
+                    },
                     stop_timeout_seconds=spec.api_shutdown_seconds + STOP_MARGIN_SECONDS,
                 ),
                 public_subnet_ids=foundation.require_output("publicSubnetIds"),
                 container_port=spec.api_port,
                 health_check_path="/health",
-                certificate_arn=settings.certificate_arn,
+                certificate_arn=settings.edge.certificate_arn,
+                domain=settings.edge.domain,
+                authentication=settings.edge.authentication,
+                waf_rate_limit=settings.edge.waf_rate_limit,
+                access_log_bucket=for_environment("accessLogBuckets"),
+                deletion_protection=environment.is_prod,
             ),
         )
         pulumi.export("apiUrl", api.url)

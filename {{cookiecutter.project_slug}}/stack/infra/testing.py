@@ -34,6 +34,9 @@ class RecordedResource:
     parent_urn: str
     custom: bool
     ignore_changes: list[str] = field(default_factory=list)
+    # Per property (camelCase), the URNs of the resources its value was computed from.
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
     # Set once the resource (a component) has called register_outputs.
     registered_outputs: bool = False
     # What the mocks answered for it (inputs plus computed ids, ARNs, arnSuffix, ...).
@@ -70,6 +73,8 @@ class ProgramRun:
 class _RequestContext(threading.local):
     parent: str = ""
     ignore_changes: tuple[str, ...] = ()
+    property_dependencies: dict[str, list[str]] = {}
+    dependencies: tuple[str, ...] = ()
 
 
 class _RecordingMonitor(MockMonitor):
@@ -83,6 +88,10 @@ class _RecordingMonitor(MockMonitor):
         context = self.recorder.request_context
         context.parent = request.parent
         context.ignore_changes = tuple(request.ignoreChanges)
+        context.property_dependencies = {
+            key: list(value.urns) for key, value in request.propertyDependencies.items() if value.urns
+        }
+        context.dependencies = tuple(request.dependencies)
         return super().RegisterResource(request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # - gRPC method name
@@ -130,6 +139,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             },
             "aws:index/getRegion:getRegion": lambda _: {"region": self.region, "name": self.region, "id": self.region},
             "aws:index/getPartition:getPartition": lambda _: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+            # The region's Elastic Load Balancing account, which delivers access logs.
+            "aws:elb/getServiceAccount:getServiceAccount": lambda _: {
+                "arn": "arn:aws:iam::156460612806:root",
+                "id": "156460612806",
+            },
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
                 "names": [f"{self.region}{suffix}" for suffix in "abc"],
                 "zoneIds": [f"zone-{suffix}" for suffix in "abc"],
@@ -172,6 +186,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     parent_urn=context.parent,
                     custom=bool(args.custom),
                     ignore_changes=list(context.ignore_changes),
+                    property_dependencies=dict(context.property_dependencies),
+                    dependencies=list(context.dependencies),
                     state=dict(state),
                 )
             )
@@ -221,6 +237,21 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state.update(keyId=resource_id)
         elif resource_type == "aws:kms/alias:Alias":
             arn = f"arn:aws:kms:{self.region}:{self.account_id}:{physical}"
+        elif resource_type == "aws:acm/certificate:Certificate":
+            domain = str(inputs.get("domainName"))
+            arn = f"arn:aws:acm:{self.region}:{self.account_id}:certificate/{name}"
+            state.update(
+                domainValidationOptions=[
+                    {
+                        "domainName": domain,
+                        "resourceRecordName": f"_validation.{domain}.",
+                        "resourceRecordType": "CNAME",
+                        "resourceRecordValue": f"_token.{name}.acm-validations.aws.",
+                    }
+                ]
+            )
+        elif resource_type == "aws:route53/record:Record":
+            state.update(fqdn=str(inputs.get("name")))
         elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
             arn = f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{physical}"
         state.setdefault("arn", arn)
@@ -313,6 +344,7 @@ def foundation_outputs(account_id: str, region: str, project_slug: str) -> dict[
         "alarmTopicArns": {
             env: f"arn:aws:sns:{region}:{account_id}:{project_slug}-{env}-alarms" for env in ("test", "prod", "preview")
         },
+        "accessLogBuckets": {env: f"{project_slug}-{env}-alb-logs-{account_id}" for env in ("test", "prod", "preview")},
     }
 
 

@@ -152,7 +152,9 @@ def cmd_up(args: argparse.Namespace) -> None:
     repo = Path(args.repo)
     project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
     qualified = tags.qualified_stack(org, project, args.stack)
-    pulumi_stacks.up(repo, qualified, args.work_dir, _json_arg(args.config, "--config"))
+    pulumi_stacks.up(
+        repo, qualified, args.work_dir, _json_arg(args.config, "--config"), policy_packs=args.policy_pack or ()
+    )
     write_outputs({"stack": qualified})
 
 
@@ -162,7 +164,7 @@ def cmd_preview(args: argparse.Namespace) -> None:
         raise SystemExit("error: give --pulumi-org or set PULUMI_ORG")
     repo = Path(args.repo)
     qualified = tags.qualified_stack(org, read_pulumi_project(repo / args.work_dir / "Pulumi.yaml"), args.stack)
-    pulumi_stacks.preview(repo, qualified, args.work_dir)
+    pulumi_stacks.preview(repo, qualified, args.work_dir, policy_packs=args.policy_pack or ())
     write_outputs({"stack": qualified})
 
 
@@ -269,12 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", required=True, help="stack name, e.g. test or preview-42")
     p.add_argument("--config", default="{}", help="JSON object of config values to set first")
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
+    p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable): stack/infra/policy_pack")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("preview", help="pulumi preview (with refresh) of one existing stack; changes nothing")
     p.add_argument("--work-dir", required=True, help="the Pulumi program's directory")
     p.add_argument("--stack", required=True, help="stack name, e.g. shared")
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
+    p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable): stack/infra/policy_pack")
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("destroy", help="destroy and remove stacks; missing stacks are skipped")

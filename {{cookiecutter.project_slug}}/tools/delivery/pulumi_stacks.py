@@ -82,21 +82,33 @@ def up(
     config: Mapping[str, str],
     runner: Runner = run,
     streamer: Runner = stream,
+    policy_packs: Sequence[str] = (),
 ) -> None:
     """Create the stack if needed, set the given config values, and run `pulumi up`.
 
     Values are set one by one (`pulumi config set`), so the committed Pulumi.<stack>.yaml
-    settings stay as they are; only the keys given here (the image tags) change.
+    settings stay as they are; only the keys given here (the image tags) change. With
+    policy packs (repository paths) `up` keeps its preview: stack policies run there,
+    and a mandatory violation stops the update before anything changes.
     """
     workdir = repo / work_dir
     runner(["pulumi", "stack", "select", "--create", "--stack", qualified], workdir)
     for key, value in sorted(config.items()):
         runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
-    streamer(["pulumi", "up", "--yes", "--skip-preview", "--stack", qualified], workdir)
+    packs = _policy_pack_args(repo, policy_packs)
+    skip = [] if packs else ["--skip-preview"]
+    streamer(["pulumi", "up", "--yes", *skip, *packs, "--stack", qualified], workdir)
 
 
-def preview(repo: Path, qualified: str, work_dir: str, streamer: Runner = stream) -> None:
+def _policy_pack_args(repo: Path, policy_packs: Sequence[str]) -> list[str]:
+    return [arg for pack in policy_packs for arg in ("--policy-pack", str((repo / pack).resolve()))]
+
+
+def preview(
+    repo: Path, qualified: str, work_dir: str, streamer: Runner = stream, policy_packs: Sequence[str] = ()
+) -> None:
     """`pulumi preview` of an existing stack against what is deployed (``--refresh``): shows
     what an `up` would change, changes nothing. A missing stack is an error here: the
     stacks this previews (the foundation) are created by a person."""
-    streamer(["pulumi", "preview", "--refresh", "--diff", "--stack", qualified], repo / work_dir)
+    packs = _policy_pack_args(repo, policy_packs)
+    streamer(["pulumi", "preview", "--refresh", "--diff", *packs, "--stack", qualified], repo / work_dir)

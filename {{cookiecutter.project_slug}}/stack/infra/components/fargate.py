@@ -23,6 +23,14 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
+class DatabaseAccess:
+    """A database the tasks may reach: its port, on its own security group only."""
+
+    port: int
+    security_group_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class FargateTaskArgs:
     """What every Fargate service needs. ``name`` is the physical name prefix of its
     resources (``acme-prod-reports-api``); it must fall under the environment's prefix.
@@ -61,6 +69,8 @@ class FargateTaskArgs:
     secrets_key_arn: pulumi.Input[str] | None = None
     alarms: AlarmTarget | None = None
     tracing: bool = False
+    # Beside 443 (AWS APIs, through NAT or VPC endpoints), the only egress tasks get.
+    database: DatabaseAccess | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_capacity <= self.max_capacity:
@@ -77,6 +87,39 @@ class FargateTaskArgs:
         clash = set(self.secrets) & set(self.environment)
         if clash:
             raise ValueError(f"{self.name}: {sorted(clash)} are both secrets and plain environment values")
+
+
+def create_task_egress(
+    parent: pulumi.Resource, resource_name: str, args: FargateTaskArgs, security_group: aws.ec2.SecurityGroup
+) -> None:
+    """Tasks send HTTPS only (ECR, SQS, S3, CloudWatch Logs, SSM, KMS, X-Ray all listen on
+    443), plus the database port to the database's security group. DNS and the task
+    metadata and credentials endpoints are not filtered by security groups."""
+    child = pulumi.ResourceOptions(parent=parent)
+    tags = dict(args.tags)
+    aws.vpc.SecurityGroupEgressRule(
+        f"{resource_name}-https-out",
+        security_group_id=security_group.id,
+        cidr_ipv4="0.0.0.0/0",
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        description="AWS APIs (ECR, SQS, S3, Logs, SSM, KMS) and HTTPS services",
+        tags=tags,
+        opts=child,
+    )
+    if args.database is not None:
+        aws.vpc.SecurityGroupEgressRule(
+            f"{resource_name}-database-out",
+            security_group_id=security_group.id,
+            referenced_security_group_id=args.database.security_group_id,
+            ip_protocol="tcp",
+            from_port=args.database.port,
+            to_port=args.database.port,
+            description="The service's database",
+            tags=tags,
+            opts=child,
+        )
 
 
 def create_log_group(parent: pulumi.Resource, resource_name: str, args: FargateTaskArgs) -> aws.cloudwatch.LogGroup:

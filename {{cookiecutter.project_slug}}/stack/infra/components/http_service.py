@@ -1,4 +1,6 @@
-"""A Fargate service behind a public Application Load Balancer."""
+"""A Fargate service behind a public Application Load Balancer: HTTPS with a TLS 1.2+
+policy (80 only redirects), optional sign-in on the listener and WAF rate limiting,
+access logs to an encrypted bucket, deletion protection where asked for."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stack.infra.components import fargate
+from stack.infra.components import edge, fargate
 from stack.infra.components.alarms import alarm_widget, http_alarms, metric_widget
 from stack.infra.components.fargate import FargateTaskArgs
 
@@ -20,8 +22,18 @@ class HttpServiceArgs:
     health_check_path: str = "/health"
     # Average CPU the service scales to keep, in percent.
     cpu_target_percent: float = 60.0
-    # With a certificate the ALB serves HTTPS on 443 and redirects 80 there.
+    # With a certificate (or a domain to request one for) the ALB serves HTTPS on 443 and
+    # redirects 80 there; without, plain HTTP on 80 (test and preview stacks only).
     certificate_arn: pulumi.Input[str] | None = None
+    domain: edge.Domain | None = None
+    # Sign-in on the listener (OIDC or Cognito); UNAUTHENTICATED_PATHS stay open.
+    authentication: edge.Authentication | None = None
+    # Requests per client IP per 5 minutes before WAF blocks it; None: no web ACL.
+    waf_rate_limit: int | None = None
+    # The environment's access log bucket (the foundation's accessLogBuckets); the
+    # load balancer writes under its task name. Required: the policy wants logs everywhere.
+    access_log_bucket: pulumi.Input[str] = ""
+    deletion_protection: bool = False
     ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
     # Seconds after a task starts during which failed load balancer health checks are ignored.
     health_check_grace_period_seconds: int = 60
@@ -31,9 +43,23 @@ class HttpServiceArgs:
     deregistration_delay_seconds: int | None = None
 
     def __post_init__(self) -> None:
+        if self.certificate_arn and self.domain:
+            raise ValueError(f"{self.task.name}: give a certificate_arn or a domain to request one for, not both")
+        if self.authentication and not self.https:
+            raise ValueError(f"{self.task.name}: listener authentication needs HTTPS (a certificate or a domain)")
+        if not self.access_log_bucket:
+            raise ValueError(f"{self.task.name}: access_log_bucket is required (the load balancer's access logs)")
+        if self.waf_rate_limit is not None and not 10 <= self.waf_rate_limit <= 2_000_000_000:
+            raise ValueError(
+                f"{self.task.name}: WAF rate limit must be 10..2000000000 requests, got {self.waf_rate_limit}"
+            )
         delay = self.deregistration_delay
         if not 0 <= delay <= 3600:
             raise ValueError(f"{self.task.name}: deregistration delay must be 0..3600 s, got {delay}")
+
+    @property
+    def https(self) -> bool:
+        return bool(self.certificate_arn or self.domain)
 
     @property
     def deregistration_delay(self) -> int:
@@ -80,7 +106,7 @@ class HttpService(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        listener_ports = [443, 80] if args.certificate_arn else [80]
+        listener_ports = [443, 80] if args.https else [80]
         for port in listener_ports:
             for index, cidr in enumerate(args.ingress_cidrs):
                 aws.vpc.SecurityGroupIngressRule(
@@ -113,15 +139,7 @@ class HttpService(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{resource_name}-tasks-out",
-            security_group_id=task_sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
-            description="ECR, SQS, S3 and CloudWatch Logs endpoints",
-            tags=tags,
-            opts=child,
-        )
+        fargate.create_task_egress(self, f"{resource_name}-tasks", task, task_sg)
 
         load_balancer = aws.lb.LoadBalancer(
             f"{resource_name}-alb",
@@ -130,6 +148,10 @@ class HttpService(pulumi.ComponentResource):
             security_groups=[alb_sg.id],
             subnets=args.public_subnet_ids,
             drop_invalid_header_fields=True,
+            enable_deletion_protection=args.deletion_protection,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.access_log_bucket, prefix=task.name, enabled=True
+            ),
             tags=tags,
             opts=child,
         )
@@ -154,47 +176,18 @@ class HttpService(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
-        if args.certificate_arn:
-            listener = aws.lb.Listener(
-                f"{resource_name}-https",
-                load_balancer_arn=load_balancer.arn,
-                port=443,
-                protocol="HTTPS",
-                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
-                certificate_arn=args.certificate_arn,
-                default_actions=[forward],
+        listener, scheme = self._listeners(resource_name, args, load_balancer, target_group, tags)
+        if args.domain:
+            edge.create_alias(self, resource_name, args.domain, load_balancer)
+        if args.waf_rate_limit is not None:
+            edge.create_web_acl(
+                self,
+                resource_name,
+                name=task.name,
+                rate_limit=args.waf_rate_limit,
+                load_balancer=load_balancer,
                 tags=tags,
-                opts=child,
             )
-            aws.lb.Listener(
-                f"{resource_name}-http-redirect",
-                load_balancer_arn=load_balancer.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[
-                    aws.lb.ListenerDefaultActionArgs(
-                        type="redirect",
-                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                            port="443", protocol="HTTPS", status_code="HTTP_301"
-                        ),
-                    )
-                ],
-                tags=tags,
-                opts=child,
-            )
-            scheme = "https"
-        else:
-            listener = aws.lb.Listener(
-                f"{resource_name}-http",
-                load_balancer_arn=load_balancer.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[forward],
-                tags=tags,
-                opts=child,
-            )
-            scheme = "http"
 
         task_definition = fargate.create_task_definition(
             self,
@@ -273,7 +266,8 @@ class HttpService(pulumi.ComponentResource):
             ),
             *fargate.ecs_widgets(task, service),
         ]
-        self.url = load_balancer.dns_name.apply(lambda host: f"{scheme}://{host}")
+        host = pulumi.Output.from_input(args.domain.name) if args.domain else load_balancer.dns_name
+        self.url = host.apply(lambda name: f"{scheme}://{name}")
         self.service_name = service.name
         self.log_group_name = log_group.name
         self.task_security_group_id = task_sg.id
@@ -286,3 +280,79 @@ class HttpService(pulumi.ComponentResource):
                 "task_role_arn": self.task_role_arn,
             }
         )
+
+    def _listeners(
+        self,
+        resource_name: str,
+        args: HttpServiceArgs,
+        load_balancer: aws.lb.LoadBalancer,
+        target_group: aws.lb.TargetGroup,
+        tags: dict[str, str],
+    ) -> tuple[aws.lb.Listener, str]:
+        """HTTPS on 443 (sign-in first when configured) and 80 redirecting there; or,
+        without a certificate, plain HTTP on 80. Returns the listener ECS waits for."""
+        child = pulumi.ResourceOptions(parent=self)
+        forward = aws.lb.ListenerDefaultActionArgs(
+            type="forward", target_group_arn=target_group.arn, order=2 if args.authentication else None
+        )
+        if not args.https:
+            listener = aws.lb.Listener(
+                f"{resource_name}-http",
+                load_balancer_arn=load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[forward],
+                tags=tags,
+                opts=child,
+            )
+            return listener, "http"
+        certificate_arn = (
+            edge.create_certificate(self, resource_name, args.domain, tags) if args.domain else args.certificate_arn
+        )
+        actions = [edge.authenticate_action(args.authentication), forward] if args.authentication else [forward]
+        listener = aws.lb.Listener(
+            f"{resource_name}-https",
+            load_balancer_arn=load_balancer.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=edge.TLS_POLICY,
+            certificate_arn=certificate_arn,
+            default_actions=actions,
+            tags=tags,
+            opts=child,
+        )
+        aws.lb.Listener(
+            f"{resource_name}-http-redirect",
+            load_balancer_arn=load_balancer.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        port="443", protocol="HTTPS", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            tags=tags,
+            opts=child,
+        )
+        if args.authentication:
+            # Health and readiness answer without sign-in (uptime checks; the target group's
+            # own health checks go to the tasks directly and never pass the listener).
+            aws.lb.ListenerRule(
+                f"{resource_name}-open-paths",
+                listener_arn=listener.arn,
+                priority=1,
+                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+                conditions=[
+                    aws.lb.ListenerRuleConditionArgs(
+                        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                            values=list(edge.UNAUTHENTICATED_PATHS)
+                        )
+                    )
+                ],
+                tags=tags,
+                opts=child,
+            )
+        return listener, "https"

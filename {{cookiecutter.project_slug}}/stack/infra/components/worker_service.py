@@ -95,15 +95,7 @@ class WorkerService(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{resource_name}-out",
-            security_group_id=security_group.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
-            description="SQS, S3, ECR and CloudWatch Logs endpoints",
-            tags=tags,
-            opts=child,
-        )
+        fargate.create_task_egress(self, resource_name, task, security_group)
         task_definition = fargate.create_task_definition(
             self, resource_name, task, container_name="worker", roles=roles, log_group=log_group, secrets=secrets
         )
@@ -154,6 +146,7 @@ class WorkerService(pulumi.ComponentResource):
         self.service_name = service.name
         self.log_group_name = log_group.name
         self.task_role_arn = roles.task_role_arn
+        self.security_group_id = security_group.id
         self.register_outputs(
             {
                 "service_name": self.service_name,

@@ -1,5 +1,6 @@
 """What the foundation keeps per deployment environment: the KMS key that encrypts the
-environment's secrets and the SNS topic its alarms notify.
+environment's secrets, the SNS topic its alarms notify and the bucket its load balancers
+write access logs to.
 
 Both live here, not in the service stacks, because they outlive any one stack: a KMS key
 cannot be deleted at once (7-30 days' waiting period, and every preview stack would leave
@@ -14,13 +15,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from stack.infra.components.edge import create_access_log_bucket
 from stack.infra.conventions import PROJECT_SLUG
+
+# Days the load balancers' access logs are kept, per environment.
+ACCESS_LOG_DAYS = {"test": 30, "prod": 90, "preview": 7}
 
 
 @dataclass(frozen=True)
 class EnvironmentResources:
     secrets_key_arn: pulumi.Output[str]
     alarm_topic_arn: pulumi.Output[str]
+    access_log_bucket: pulumi.Output[str]
 
 
 def secrets_key_policy(account_id: str) -> str:
@@ -42,9 +48,7 @@ def secrets_key_policy(account_id: str) -> str:
     )
 
 
-def create_environment_resources(
-    environment: str, *, account_id: str, tags: Mapping[str, str]
-) -> EnvironmentResources:
+def create_environment_resources(environment: str, *, account_id: str, tags: Mapping[str, str]) -> EnvironmentResources:
     key = aws.kms.Key(
         f"secrets-{environment}",
         description=f"Encrypts the {environment} environment's SSM SecureString parameters",
@@ -63,7 +67,14 @@ def create_environment_resources(
         name=f"{PROJECT_SLUG}-{environment}-alarms",
         tags={**tags, "alarms-of": environment},
     )
-    return EnvironmentResources(secrets_key_arn=key.arn, alarm_topic_arn=topic.arn)
+    logs = create_access_log_bucket(
+        f"access-logs-{environment}",
+        name=f"{PROJECT_SLUG}-{environment}-alb-logs-{account_id}",
+        account_id=account_id,
+        retention_days=ACCESS_LOG_DAYS[environment],
+        tags={**tags, "logs-of": environment},
+    )
+    return EnvironmentResources(secrets_key_arn=key.arn, alarm_topic_arn=topic.arn, access_log_bucket=logs.bucket)
 
 
 def create_flow_logs(

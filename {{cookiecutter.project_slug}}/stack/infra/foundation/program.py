@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from stack.infra.components.vpc_endpoints import VpcEndpoints
 from stack.infra.conventions import ENVIRONMENTS, PROJECT_SLUG, environment_name_pattern, image_name, tags_for
 from stack.infra.foundation.environment_resources import create_environment_resources, create_flow_logs
 
@@ -54,6 +55,8 @@ class FoundationConfig:
     state_bucket: str | None = None
     flow_logs: bool = True
     flow_log_retention_days: int = 90
+    # Interface endpoints of the private subnets (components.vpc_endpoints); S3's is always there.
+    interface_endpoints: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> "FoundationConfig":
@@ -78,6 +81,7 @@ class FoundationConfig:
             state_bucket=config.get("stateBucket"),
             flow_logs=_bool_or(config.get_bool("flowLogs"), cls.flow_logs),
             flow_log_retention_days=config.get_int("flowLogRetentionDays") or cls.flow_log_retention_days,
+            interface_endpoints=tuple(config.get_object("interfaceEndpoints") or ()),
         )
 
     def github_subject(self, environment: str) -> str:
@@ -326,7 +330,11 @@ def deploy_statements(
                 "elasticloadbalancing:CreateLoadBalancer",
                 "elasticloadbalancing:CreateTargetGroup",
                 "elasticloadbalancing:CreateListener",
+                "elasticloadbalancing:CreateRule",
                 "application-autoscaling:RegisterScalableTarget",
+                # An API's certificate and WAF web ACL (stack.infra.components.edge).
+                "acm:RequestCertificate",
+                "wafv2:CreateWebACL",
             ],
             "Resource": "*",
             "Condition": tagging,
@@ -350,9 +358,25 @@ def deploy_statements(
                 "ec2:DeleteSecurityGroup",
                 "elasticloadbalancing:*",
                 "application-autoscaling:*",
+                "acm:*",
+                "wafv2:*",
             ],
             "Resource": "*",
             "Condition": tagged,
+        },
+        {
+            # The DNS validation record and alias of an API's `domain` setting. Route 53
+            # records carry no tags: any hosted zone the account delegates to this repo.
+            "Sid": "ApiDomainRecords",
+            "Effect": "Allow",
+            "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetHostedZone"],
+            "Resource": "arn:aws:route53:::hostedzone/*",
+        },
+        {
+            "Sid": "ApiDomainChanges",
+            "Effect": "Allow",
+            "Action": "route53:GetChange",
+            "Resource": "arn:aws:route53:::change/*",
         },
         {
             "Sid": "ScalingAlarms",
@@ -513,6 +537,9 @@ class Network:
     vpc_id: pulumi.Input[str]
     public_subnet_ids: Sequence[pulumi.Input[str]]
     private_subnet_ids: Sequence[pulumi.Input[str]]
+    cidr: pulumi.Input[str] = ""
+    # Where the S3 gateway endpoint adds its route; a reused VPC names them (or has its own).
+    private_route_table_ids: Sequence[pulumi.Input[str]] = ()
 
 
 def create_network(config: FoundationConfig, tags: Mapping[str, str]) -> Network:
@@ -525,6 +552,8 @@ def create_network(config: FoundationConfig, tags: Mapping[str, str]) -> Network
             vpc_id=existing.id,
             public_subnet_ids=list(config.existing_vpc["publicSubnetIds"]),
             private_subnet_ids=list(config.existing_vpc["privateSubnetIds"]),
+            cidr=existing.cidr_block,
+            private_route_table_ids=list(config.existing_vpc.get("privateRouteTableIds") or ()),
         )
     zones = aws.get_availability_zones(state="available").names[: config.availability_zones]
     if len(zones) < config.availability_zones:
@@ -550,6 +579,7 @@ def create_network(config: FoundationConfig, tags: Mapping[str, str]) -> Network
     )
     public_ids: list[pulumi.Output[str]] = []
     private_ids: list[pulumi.Output[str]] = []
+    private_tables: list[pulumi.Output[str]] = []
     nat_ids: list[pulumi.Output[str]] = []
     for index, zone in enumerate(zones):
         public = aws.ec2.Subnet(
@@ -589,7 +619,14 @@ def create_network(config: FoundationConfig, tags: Mapping[str, str]) -> Network
         table = aws.ec2.RouteTable(f"private-{zone}", vpc_id=vpc.id, routes=routes, tags=named(f"private-{zone}"))
         aws.ec2.RouteTableAssociation(f"private-{zone}", subnet_id=private.id, route_table_id=table.id)
         private_ids.append(private.id)
-    return Network(vpc_id=vpc.id, public_subnet_ids=public_ids, private_subnet_ids=private_ids)
+        private_tables.append(table.id)
+    return Network(
+        vpc_id=vpc.id,
+        public_subnet_ids=public_ids,
+        private_subnet_ids=private_ids,
+        cidr=vpc.cidr_block,
+        private_route_table_ids=private_tables,
+    )
 
 
 def create_ci_role(
@@ -668,6 +705,12 @@ FOUNDATION_READ_ACTIONS = (
     "sns:GetTopicAttributes",
     "sns:ListTagsForResource",
     "sns:ListSubscriptionsByTopic",
+    # The access log buckets' settings (never their objects: no s3:GetObject, no listing).
+    "s3:GetBucket*",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
 )
 
 
@@ -787,6 +830,16 @@ def main() -> None:
     }
 
     network = create_network(config, tags)
+    VpcEndpoints(
+        "endpoints",
+        vpc_id=network.vpc_id,
+        vpc_cidr=network.cidr,
+        region=region,
+        route_table_ids=network.private_route_table_ids,
+        subnet_ids=network.private_subnet_ids,
+        interface_services=config.interface_endpoints,
+        tags=tags,
+    )
     if config.flow_logs:
         create_flow_logs(
             network.vpc_id, account_id=config.account_id, retention_days=config.flow_log_retention_days, tags=tags
@@ -812,3 +865,4 @@ def main() -> None:
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
     pulumi.export("secretsKeyArns", {env: res.secrets_key_arn for env, res in per_environment.items()})
     pulumi.export("alarmTopicArns", {env: res.alarm_topic_arn for env, res in per_environment.items()})
+    pulumi.export("accessLogBuckets", {env: res.access_log_bucket for env, res in per_environment.items()})

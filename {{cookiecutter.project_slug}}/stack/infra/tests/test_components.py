@@ -24,6 +24,7 @@ ACCOUNT, REGION = "111111111111", "eu-west-1"
 TAGS = tags_for("test", "test")
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:acme-test-jobs"
 BUCKET_ARN = "arn:aws:s3:::acme-test-results"
+LOG_BUCKET = "acme-test-api-logs"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:acme-test-alarms"
 
 
@@ -65,7 +66,12 @@ def task_args(name="acme-test-api", **overrides):
 
 def http_program(**overrides):
     return lambda: HttpService(
-        "api", HttpServiceArgs(task=task_args(**overrides), public_subnet_ids=["subnet-public-a"])
+        "api",
+        HttpServiceArgs(
+            task=task_args(**overrides),
+            public_subnet_ids=["subnet-public-a"],
+            access_log_bucket=LOG_BUCKET,
+        ),
     )
 
 
@@ -160,7 +166,13 @@ def test_spot_uses_capacity_providers_instead_of_launch_type():
 def test_https_listener_when_a_certificate_is_given():
     result = run(
         lambda: HttpService(
-            "api", HttpServiceArgs(task=task_args(), public_subnet_ids=["subnet-public-a"], certificate_arn="arn:cert")
+            "api",
+            HttpServiceArgs(
+                task=task_args(),
+                public_subnet_ids=["subnet-public-a"],
+                access_log_bucket=LOG_BUCKET,
+                certificate_arn="arn:cert",
+            ),
         )
     )
     listeners = {r.inputs["port"]: r.inputs for r in result.of_type("aws:lb/listener:Listener")}

@@ -255,8 +255,10 @@ def test_foundation_ci_role_can_only_read_and_only_from_the_foundation_environme
     [read] = policy["Statement"]
     verbs = {action.split(":", 1)[1] for action in read["Action"]}
     assert all(verb.startswith(("Describe", "Get", "List")) for verb in verbs), verbs
-    # Descriptions only: no object, parameter or secret values.
-    assert not any(a.startswith(("s3:", "ssm:", "secretsmanager:")) or a == "kms:Decrypt" for a in read["Action"])
+    # Descriptions only: no object, parameter or secret values (buckets: their settings only).
+    assert not any(a.startswith(("ssm:", "secretsmanager:")) or a == "kms:Decrypt" for a in read["Action"])
+    s3 = [a for a in read["Action"] if a.startswith("s3:")]
+    assert s3 and not any(a.startswith(("s3:GetObject", "s3:List")) or a in ("s3:Get*", "s3:*") for a in s3), s3
     assert foundation.outputs["foundationPreviewRoleArn"] == (
         f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{PROJECT_SLUG}-ci-foundation-preview"
     )
@@ -322,9 +324,7 @@ def test_ci_roles_manage_their_environments_parameters_alarms_and_dashboards_onl
 
 @pytest.mark.parametrize("environment", ["test", "prod", "preview"])
 def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_through_ssm(foundation, environment):
-    boundary = json.loads(
-        foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"]
-    )
+    boundary = json.loads(foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"])
     statements = {s["Sid"]: s for s in boundary["Statement"]}
     prefix = f"{PROJECT_SLUG}-{environment}-*"
     parameters = f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}"
@@ -342,8 +342,9 @@ def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_thr
     assert not any(f"{PROJECT_SLUG}-{other}-" in text for other in {"test", "prod", "preview"} - {environment})
     # The environment's CI role may create roles only with this boundary.
     create = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}["CreateRolesWithBoundary"]
-    assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == (
-        foundation.outputs["permissionsBoundaryArns"][environment]
+    assert (
+        create["Condition"]["StringEquals"]["iam:PermissionsBoundary"]
+        == (foundation.outputs["permissionsBoundaryArns"][environment])
     )
 
 
@@ -368,3 +369,49 @@ def test_foundation_without_flow_logs_fails_the_policy():
     assert not result.of_type("aws:ec2/flowLog:FlowLog")
     with pytest.raises(PolicyViolationError, match=r"\[vpc-flow-logs\] aws:ec2/vpc:Vpc 'vpc': has no flow log"):
         enforce(result.resources, PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)))
+
+
+def test_private_subnets_reach_s3_through_a_gateway_endpoint_by_default(foundation):
+    [endpoint] = foundation.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert (endpoint.inputs["vpcEndpointType"], endpoint.inputs["serviceName"]) == (
+        "Gateway",
+        f"com.amazonaws.{AWS_REGION}.s3",
+    )
+    private_tables = {
+        r.urn for r in foundation.of_type("aws:ec2/routeTable:RouteTable") if r.name.startswith("private-")
+    }
+    assert set(endpoint.property_dependencies["routeTableIds"]) == private_tables and private_tables
+
+
+def test_interface_endpoints_are_opt_in_and_take_https_from_the_vpc_only():
+    result = run_foundation(interfaceEndpoints=["sqs", "ecr.api", "ecr.dkr", "logs", "ssm", "kms"])
+    interface = {
+        e.inputs["serviceName"].removeprefix(f"com.amazonaws.{AWS_REGION}."): e.inputs
+        for e in result.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    }
+    assert set(interface) == {"sqs", "ecr.api", "ecr.dkr", "logs", "ssm", "kms"}
+    assert all(e["privateDnsEnabled"] is True for e in interface.values())
+    [ingress] = [
+        r.inputs
+        for r in result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name == "endpoints-interface-https"
+    ]
+    assert (ingress["fromPort"], ingress["toPort"], ingress["cidrIpv4"]) == (443, 443, "10.40.0.0/16")
+    with pytest.raises(ValueError, match="\\['sns'\\] are not offered"):
+        run_foundation(interfaceEndpoints=["sns"])
+
+
+def test_each_environment_has_an_encrypted_expiring_access_log_bucket_elb_may_write(foundation):
+    buckets = {b.inputs["bucket"] for b in foundation.of_type("aws:s3/bucket:Bucket")}
+    for environment in ("test", "prod", "preview"):
+        assert f"{PROJECT_SLUG}-{environment}-alb-logs-{AWS_ACCOUNT_ID}" in buckets
+    policy = json.loads(
+        foundation.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs-prod-tls-only").inputs["policy"]
+    )
+    [delivery] = [s for s in policy["Statement"] if s["Sid"] == "ElbLogDelivery"]
+    assert delivery["Action"] == "s3:PutObject" and delivery["Resource"].endswith(f"/AWSLogs/{AWS_ACCOUNT_ID}/*")
+    lifecycle = foundation.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs-prod-expiry"
+    )
+    assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 90}

@@ -15,7 +15,7 @@ from stack.infra.components import (
 )
 from stack.infra.components.fargate import TRACING_COLLECTOR_IMAGE
 from stack.infra.components.secrets import PLACEHOLDER
-from stack.infra.tests.test_components import ACCOUNT, REGION, TOPIC_ARN, run, task_args
+from stack.infra.tests.test_components import ACCOUNT, LOG_BUCKET, REGION, TOPIC_ARN, run, task_args
 
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/secrets-test"
 
@@ -27,7 +27,13 @@ def parameter(service, name):
 def api(**task_overrides):
     args = task_overrides.pop("http", {})
     return HttpService(
-        "api", HttpServiceArgs(task=task_args(**task_overrides), public_subnet_ids=["subnet-public-a"], **args)
+        "api",
+        HttpServiceArgs(
+            task=task_args(**task_overrides),
+            public_subnet_ids=["subnet-public-a"],
+            access_log_bucket=LOG_BUCKET,
+            **args,
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from stack.infra.components import (
 from stack.infra.conventions import tags_for
 from stack.infra.policy import PolicyContext, PolicyViolationError, enforce, evaluate
 from stack.infra.testing import RecordingMocks, run_program
-from stack.infra.tests.test_components import task_args
+from stack.infra.tests.test_components import LOG_BUCKET, task_args
 
 TAGS = tags_for("test", "test")
 CONTEXT = PolicyContext(environment="test", github_subjects=("repo:acme/acme-services:",))
@@ -327,7 +327,14 @@ def test_execution_role_reading_more_than_its_parameters_is_caught():
 def test_service_without_alarms_is_caught_per_signal():
     def program():
         queue = JobQueue("jobs", name="acme-test-jobs", tags=TAGS)
-        HttpService("api", HttpServiceArgs(task=task_args(alarms=None), public_subnet_ids=["subnet-public-a"]))
+        HttpService(
+            "api",
+            HttpServiceArgs(
+                task=task_args(alarms=None),
+                public_subnet_ids=["subnet-public-a"],
+                access_log_bucket=LOG_BUCKET,
+            ),
+        )
         WorkerService(
             "worker",
             WorkerServiceArgs(task=task_args("acme-test-worker", alarms=None), queue_name=queue.queue_name),

@@ -226,6 +226,18 @@ def test_up_sets_only_the_given_config_then_runs_up(tmp_path: Path) -> None:
     ]
 
 
+def test_policy_packs_reach_pulumi_and_up_keeps_its_preview(tmp_path: Path) -> None:
+    """Stack policies run in the preview phase: `up` with a pack must not skip it."""
+    cli = FakeCli({})
+    pack = ["stack/infra/policy_pack"]
+    pulumi_stacks.up(tmp_path, "acme/reports/prod", "modules/reports/infrastructure", {}, cli, cli, policy_packs=pack)
+    pulumi_stacks.preview(tmp_path, "acme/acme-foundation/shared", "stack/infra/foundation", cli, policy_packs=pack)
+    absolute = str((tmp_path / "stack/infra/policy_pack").resolve())
+    up, preview = cli.calls[-2][0], cli.calls[-1][0]
+    assert up == ["pulumi", "up", "--yes", "--policy-pack", absolute, "--stack", "acme/reports/prod"]
+    assert preview[:2] == ["pulumi", "preview"] and preview[-4:-2] == ["--policy-pack", absolute]
+
+
 def test_preview_refreshes_and_changes_nothing(tmp_path: Path) -> None:
     cli = FakeCli({})
     pulumi_stacks.preview(tmp_path, "acme/acme-foundation/shared", "stack/infra/foundation", streamer=cli)
