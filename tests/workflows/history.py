@@ -26,6 +26,9 @@ class Remote:
         git(root, "clone", "-q", "--bare", str(root / "seed.git"), str(self.origin))
         shutil.rmtree(root / "seed.git")
         git(root, "clone", "-q", str(self.origin), str(self.work))
+        # As in a user's clone: act reads github.repository from this URL. Pushes go to
+        # the bare repository by path.
+        git(self.work, "remote", "set-url", "origin", f"https://github.com/{OWNER_REPO}.git")
 
     def sha(self, rev: str = "HEAD") -> str:
         return git(self.work, "rev-parse", rev).strip()
@@ -48,7 +51,7 @@ class Remote:
     def push(self, branch: str) -> dict[str, Any]:
         """Push branch to origin; return the push event GitHub would send."""
         before = git(self.origin, "for-each-ref", "--format=%(objectname)", f"refs/heads/{branch}").strip()
-        git(self.work, "push", "-q", "origin", f"{branch}:refs/heads/{branch}")
+        git(self.work, "push", "-q", str(self.origin), f"{branch}:refs/heads/{branch}")
         after = self.sha(branch)
         return {
             "ref": f"refs/heads/{branch}",
@@ -69,11 +72,11 @@ class Remote:
         The work clone is left at the merge commit (detached), where act starts for a
         pull_request event (github.sha is that commit, as on GitHub).
         """
-        git(self.work, "push", "-q", "origin", f"{head}:refs/heads/{head}", f"{head}:refs/pull/{number}/head")
+        git(self.work, "push", "-q", str(self.origin), f"{head}:refs/heads/{head}", f"{head}:refs/pull/{number}/head")
         head_sha, base_sha = self.sha(head), self.sha(base)
         git(self.work, "switch", "-q", "--detach", base_sha)
         git(self.work, "merge", "-q", "--no-ff", "-m", f"Merge {head} into {base}", head_sha)
-        git(self.work, "push", "-q", "origin", f"HEAD:refs/pull/{number}/merge")
+        git(self.work, "push", "-q", str(self.origin), f"HEAD:refs/pull/{number}/merge")
         pull = {
             "number": number,
             "title": title,
