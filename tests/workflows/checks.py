@@ -31,6 +31,8 @@ def check_plan(run: Run, *, environment: str, branch: str, sha: str, version: st
     """The plan job's outputs for a push that changes reports; returns them decoded."""
     plan = run.job("plan")
     assert plan.result == "success", run.summary()
+    missing = {"environment", "services", "has-stacks", "stacks", "images", "release-images"} - set(plan.outputs)
+    assert not missing, f"the plan job has no output {sorted(missing)}; it has {sorted(plan.outputs)}"
     assert plan.outputs["environment"] == environment
     assert json.loads(plan.outputs["services"]) == ["reports"]
     assert plan.outputs["has-stacks"] == "true"
@@ -48,7 +50,9 @@ def check_dev_deploy_released(run: Run, remote: Remote, github: FakeGitHub, sha:
     """Plan -> one `test` stack job per planned stack, all green -> the release tag is pushed."""
     planned = check_plan(run, environment="test", branch="dev", sha=sha, version="1.0.0-rc.1")
     stack_jobs = run.matrix_jobs("stack")
-    assert [job.matrix["stack"] for job in stack_jobs] == planned["stacks"], run.summary()
+    assert [job.matrix["stack"] for job in stack_jobs] == planned["stacks"], (
+        f"the stack jobs did not get the planned stacks\n{run.summary()}"
+    )
     for job in stack_jobs:
         assert job.result == "success", run.summary()
         # The environment input reached the called workflow (it names the role step).
