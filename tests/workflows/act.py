@@ -189,7 +189,7 @@ class Act:
         finally:
             _kill_group(process.pid)
         (scratch / "act.log").write_text(output)
-        return parse_log(output.splitlines(), process.returncode, _declared_outputs(checkout, workflow))
+        return parse_log(output.splitlines(), process.returncode, _declared_outputs(checkout))
 
 
 def _kill_group(pid: int) -> None:
@@ -199,7 +199,7 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _declared_outputs(checkout: Path, workflow: str) -> dict[str, dict[str, str]]:
+def _declared_outputs(checkout: Path) -> dict[str, dict[str, str]]:
     """job id -> {output name: its expression} for the workflow and the local workflows it calls."""
     declared: dict[str, dict[str, str]] = {}
     for path in checkout.glob(".github/workflows/*.yml"):
