@@ -42,9 +42,7 @@ def secrets_key_policy(account_id: str) -> str:
     )
 
 
-def create_environment_resources(
-    environment: str, *, account_id: str, tags: Mapping[str, str]
-) -> EnvironmentResources:
+def create_environment_resources(environment: str, *, account_id: str, tags: Mapping[str, str]) -> EnvironmentResources:
     key = aws.kms.Key(
         f"secrets-{environment}",
         description=f"Encrypts the {environment} environment's SSM SecureString parameters",

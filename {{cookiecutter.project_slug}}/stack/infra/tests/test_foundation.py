@@ -322,9 +322,7 @@ def test_ci_roles_manage_their_environments_parameters_alarms_and_dashboards_onl
 
 @pytest.mark.parametrize("environment", ["test", "prod", "preview"])
 def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_through_ssm(foundation, environment):
-    boundary = json.loads(
-        foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"]
-    )
+    boundary = json.loads(foundation.one("aws:iam/policy:Policy", f"workload-boundary-{environment}").inputs["policy"])
     statements = {s["Sid"]: s for s in boundary["Statement"]}
     prefix = f"{PROJECT_SLUG}-{environment}-*"
     parameters = f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}"
