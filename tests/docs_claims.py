@@ -267,7 +267,7 @@ class Workflows:
         if not triggers:
             return [f"events table: cannot tell which workflow event '{event}' means"]
         workflows = self.named_in(runs)
-        if not workflows and runs.strip().lower() not in {"nothing", "none"}:
+        if not workflows and not runs.strip().lower().startswith(("nothing", "none")):
             return [f"events table: '{runs}' names no workflow in .github/workflows/"]
         problems = []
         for workflow in workflows:
@@ -275,7 +275,7 @@ class Workflows:
                 if not self._runs_on(workflow, event_name, branch):
                     said = f"{event_name} to {branch}" if branch else event_name
                     problems.append(f"events table: {workflow} does not run on {said} (its `on:` is {self.on[workflow]})")
-        if "nothing" in runs.lower():
+        if runs.strip().lower().startswith("nothing"):
             for workflow, on in self.on.items():
                 for event_name, branch in triggers:
                     if self._runs_on(workflow, event_name, branch):
@@ -329,28 +329,32 @@ class CodeIndex:
 
     def __init__(self, root: Path) -> None:
         skip = {"docs", "lockfiles", "dist", "site", ".git"}
-        texts = []
+        texts: list[str] = []
+        self.prefixed: list[tuple[str, str]] = []
         for path in root.rglob("*"):
             parts = path.relative_to(root).parts
             if path.is_file() and parts[0] not in skip and path.suffix != ".md":
                 try:
-                    texts.append(path.read_text(encoding="utf-8"))
+                    text = path.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
                     continue
+                texts.append(text)
+                # pydantic-settings: env_prefix="REPORTS_" and a field queue_url read REPORTS_QUEUE_URL.
+                self.prefixed += [(prefix, text) for prefix in re.findall(r"env_prefix\s*=\s*[\"']([A-Z0-9_]+)[\"']", text)]
         self.text = "\n".join(texts)
-        self.env_prefixes = set(re.findall(r"env_prefix\s*=\s*[\"']([A-Z0-9_]+)[\"']", self.text))
 
-    def declares(self, field: str) -> bool:
-        return re.search(rf"^\s+{field}\s*:", self.text, re.MULTILINE) is not None
+    def declares(self, field: str, text: str | None = None) -> bool:
+        return re.search(rf"^\s+{field}\s*:", self.text if text is None else text, re.MULTILINE) is not None
 
     def reads(self, name: str) -> bool:
         if re.search(rf"\b{re.escape(name)}\b", self.text):
             return True
-        for prefix in self.env_prefixes:
+        for prefix, text in self.prefixed:
             rest = name.removeprefix(prefix)
-            if rest != name and (re.search(rf"\b{rest}\b", self.text) or self.declares(rest.lower())):
+            if rest != name and self.declares(rest.lower(), text):
                 return True
-        return False
+        # A stack passes {prefix}NAME to the container (f"{spec.env_prefix}QUEUE_URL").
+        return any(f"env_prefix}}{name.removeprefix(p)}\"" in self.text for p, _ in self.prefixed if name.startswith(p))
 
 
 def _settings(text: str, code: CodeIndex, facts: PantsFacts) -> list[tuple[int, str]]:
