@@ -28,12 +28,13 @@ def test_pre_commit_runs_the_pants_checks_ci_runs_and_the_workflow_schemas(proje
     config = load(project / ".pre-commit-config.yaml")
     hooks = {hook["id"]: (repo["repo"], hook) for repo in config["repos"] for hook in repo["hooks"]}
     local = {hook_id: hook for hook_id, (repo, hook) in hooks.items() if repo == "local"}
-    assert set(local) == {"pants-fix", "pants-lint", "pants-check", "pants-tailor"}
+    assert set(local) == {"pants-fix", "pants-fmt", "pants-lint", "pants-check", "pants-tailor"}
     for hook in local.values():
         assert hook["entry"].startswith("./pants ") and hook["language"] == "system"
         # One Pants run per hook, never one per batch of file names.
         assert hook["pass_filenames"] is False and hook["require_serial"] is True
     assert "--changed-since=HEAD lint" in local["pants-lint"]["entry"]
+    assert "--changed-since=HEAD fmt" in local["pants-fmt"]["entry"]
     assert {"check-github-workflows", "check-github-actions", "check-yaml"} <= set(hooks)
     # The same check-jsonschema release the template's tests validate the workflows with.
     pinned = next(
