@@ -70,7 +70,7 @@ class PantsFacts:
 def pages(root: Path) -> list[Path]:
     """The READMEs and docs pages (not cookiecutter-service/'s: a template, not this repo)."""
     readmes = [p for p in root.glob("**/README.md") if p.relative_to(root).parts[0] not in {"cookiecutter-service", "dist"}]
-    return sorted([*readmes, *(root / "docs").glob("**/*.md")])
+    return sorted([*readmes, *(root / "docs").glob("**/*.md"), *(root / ".github").glob("*.md")])
 
 
 def check(root: Path, facts: PantsFacts) -> list[Problem]:
