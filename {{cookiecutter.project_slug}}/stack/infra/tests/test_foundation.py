@@ -73,7 +73,8 @@ def run_pulumi_venv(repo: Path, exports: list[str]) -> subprocess.CompletedProce
         lines += [f"mkdir -p {bin_dir}", f"touch {bin_dir}/python", f"chmod +x {bin_dir}/python"]
     (repo / "pants").write_text("\n".join(lines) + "\n")
     (repo / "pants").chmod(0o755)
-    return subprocess.run(["bash", "stack/infra/pulumi-venv"], cwd=repo, capture_output=True, text=True, timeout=60)
+    script = ["bash", "stack/infra/pulumi-venv"]
+    return subprocess.run(script, cwd=repo, capture_output=True, text=True, timeout=60)  # noqa: S603 - our script
 
 
 def test_pulumi_runs_the_program_with_the_exported_infra_venv(tmp_path):
