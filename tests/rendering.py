@@ -59,6 +59,18 @@ def pants(project: Path, *args: str, check: bool = True, timeout: float = 1800) 
     return result
 
 
+def code_python() -> str:
+    """A CPython 3.12 (the rendered projects' interpreter) that runs, to start their PEX files
+    with: a PEX's `#!/usr/bin/env python3.12` may meet a pyenv shim that has 3.12 switched off."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which("python3.12"), *sorted(map(str, root.glob("versions/3.12*/bin/python3.12")))]
+    for candidate in filter(None, candidates):
+        check = subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"], capture_output=True)
+        if check.returncode == 0:
+            return candidate
+    raise AssertionError("no CPython 3.12 found (python3.12 on PATH or pyenv's versions/3.12*)")
+
+
 def copy_project(project: Path, destination: Path) -> Path:
     """A scratch copy of a rendered project (for tests that modify it)."""
     shutil.copytree(project, destination, symlinks=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rendering import git, pants, render_project
+from tests.rendering import code_python, git, pants, render_project
 
 
 @pytest.fixture(params=["project", "unusual_project"])
@@ -89,7 +89,7 @@ def serve_health(pex: Path, until=lambda: True, **env: str) -> tuple[dict, str]:
     """Start the API PEX on a free loopback port, ask /health, wait for ``until``, stop it."""
     port = free_port()
     server = subprocess.Popen(
-        [str(pex)],
+        [code_python(), str(pex)],
         env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -4,6 +4,7 @@ zizmor, pinned actions, permissions) in test_delivery.py cover the new workflows
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,12 +29,13 @@ def test_pre_commit_runs_the_pants_checks_ci_runs_and_the_workflow_schemas(proje
     config = load(project / ".pre-commit-config.yaml")
     hooks = {hook["id"]: (repo["repo"], hook) for repo in config["repos"] for hook in repo["hooks"]}
     local = {hook_id: hook for hook_id, (repo, hook) in hooks.items() if repo == "local"}
-    assert set(local) == {"pants-fix", "pants-lint", "pants-check", "pants-tailor"}
+    assert set(local) == {"pants-fix", "pants-fmt", "pants-lint", "pants-check", "pants-tailor"}
     for hook in local.values():
         assert hook["entry"].startswith("./pants ") and hook["language"] == "system"
         # One Pants run per hook, never one per batch of file names.
         assert hook["pass_filenames"] is False and hook["require_serial"] is True
     assert "--changed-since=HEAD lint" in local["pants-lint"]["entry"]
+    assert "--changed-since=HEAD fmt" in local["pants-fmt"]["entry"]
     assert {"check-github-workflows", "check-github-actions", "check-yaml"} <= set(hooks)
     # The same check-jsonschema release the template's tests validate the workflows with.
     pinned = next(
@@ -91,23 +93,54 @@ def test_codeowners_uses_the_github_owner_answer(unusual_project: Path) -> None:
     assert "@Zoe-Org" in text and "@acme" not in text
 
 
-def test_pull_request_and_issue_templates(project: Path) -> None:
+def test_pull_request_template_examples_pass_the_title_check(project: Path) -> None:
+    """The titles the template tells authors to write are the ones the PR-title check accepts,
+    and its checklist is a list of unticked boxes (its commands are checked with the docs)."""
     template = (project / ".github/pull_request_template.md").read_text()
-    assert "Conventional Commit" in template and "- [ ]" in template
+    examples = re.findall(r"`([a-z]+(?:\([^)]*\))?!?: [^`]+)`", template)
+    assert len(examples) >= 2, template
+    for example in examples:
+        title = example.replace("...", "drop the v1 API")
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.delivery", "check-title", "--title", title],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, (title, result.stderr)
+    boxes = [line for line in template.splitlines() if line.lstrip().startswith("- [")]
+    assert boxes and all(line.lstrip().startswith("- [ ] ") for line in boxes)
+
+
+def test_issue_forms_follow_githubs_form_syntax(project: Path) -> None:
+    """What GitHub requires of an issue form, or it shows the blank-issue page instead."""
     forms = sorted((project / ".github/ISSUE_TEMPLATE").glob("*.yml"))
     assert [f.name for f in forms] == ["bug_report.yml", "config.yml", "feature_request.yml"]
     for form in forms:
         document = yaml.safe_load(form.read_text())
         if form.name == "config.yml":
+            # Blank issues are off, so every contact link must lead somewhere real.
             assert document["blank_issues_enabled"] is False
-            assert document["contact_links"][0]["url"].startswith("https://github.com/acme/acme-services/")
+            for link in document["contact_links"]:
+                assert set(link) == {"name", "url", "about"}, link
+                assert link["url"].startswith("https://github.com/acme/acme-services/")
             continue
-        assert document["name"] and document["description"]
-        ids = [item["id"] for item in document["body"]]
-        assert len(ids) == len(set(ids)), form.name
-        assert all(
-            item["type"] in {"textarea", "dropdown", "input", "markdown", "checkboxes"} for item in document["body"]
-        )
+        assert document["name"] and document["description"], form.name
+        body = document["body"]
+        assert any(item["type"] != "markdown" for item in body), f"{form.name}: no input"
+        ids = [item["id"] for item in body if "id" in item]
+        assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids), form.name
+        for item in body:
+            kind, attributes = item["type"], item["attributes"]
+            assert kind in {"textarea", "dropdown", "input", "markdown", "checkboxes"}, (form.name, kind)
+            if kind == "markdown":
+                assert attributes["value"].strip(), form.name
+                continue
+            assert attributes["label"].strip(), (form.name, item)
+            if kind in {"dropdown", "checkboxes"}:
+                options = [o if isinstance(o, str) else o["label"] for o in attributes["options"]]
+                assert options and len(options) == len(set(options)), (form.name, item)
+            assert isinstance(item.get("validations", {}).get("required", False), bool), (form.name, item)
 
 
 def test_pr_title_check_never_puts_the_title_in_a_script(project: Path) -> None:
@@ -180,7 +213,3 @@ def test_dependency_audit_scans_every_lockfile_with_a_pinned_pip_audit(project: 
     assert any(line.startswith("fastapi==") for line in pins["reports"])
     assert any(line.startswith("pulumi-aws==") for line in pins["infra"])
 
-
-@pytest.mark.parametrize("name", ["pr-title.yml", "lockfiles.yml", "dependency-audit.yml"])
-def test_new_workflows_are_in_the_generated_repo(project: Path, name: str) -> None:
-    assert (project / WORKFLOWS / name).is_file()

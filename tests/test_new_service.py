@@ -5,6 +5,7 @@ other naming rule: Pants targets, Pulumi projects, AWS resource names, image tag
 """
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -187,7 +188,28 @@ def test_failure_halfway_rolls_back(project_copy: Path) -> None:
     assert not (project_copy / "modules/billing").exists()
 
 
-def test_command_is_documented(project: Path) -> None:
-    docs = (project / "docs/services.md").read_text()
-    assert "./pants run tools/new_service:new-service -- " in docs
-    assert "cruft update" in docs
+def test_documented_invocations_are_accepted_and_make_what_their_comments_say(project: Path) -> None:
+    """Every `new-service -- ...` example in the README and docs goes through the command's own
+    argument parser; "worker only" / "API only" comments match the parts it would make."""
+    command = "./pants run tools/new_service:new-service -- "
+    examples = []
+    for page in [project / "README.md", *sorted((project / "docs").glob("*.md"))]:
+        for line in page.read_text().splitlines():
+            if command in line and "<" not in line:
+                args, _, comment = line.split(command, 1)[1].partition("#")
+                examples.append((page.name, shlex.split(args), comment.strip()))
+    assert {page for page, _, _ in examples} >= {"README.md", "services.md"}, examples
+    parsed = subprocess.run(
+        [
+            sys.executable, "-c",
+            "import json, sys; from tools.new_service.main import parse_args; "
+            "print(json.dumps([vars(parse_args(args)) for args in json.loads(sys.argv[1])]))",
+            json.dumps([args for _, args, _ in examples]),
+        ],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stderr
+    for (page, args, comment), options in zip(examples, json.loads(parsed.stdout), strict=True):
+        parts = {part for part, wanted in (("api", options["has_api"]), ("worker", options["has_worker"])) if wanted}
+        expected = {"worker only": {"worker"}, "API only": {"api"}, "API and worker": {"api", "worker"}}.get(comment)
+        assert expected is None or parts == expected, (page, args, comment, options)

@@ -66,7 +66,10 @@ def _plan_push(payload: Mapping[str, Any], ctx: Context) -> Plan:
     if payload.get("deleted"):
         return Plan(action="none", reason=f"branch {branch} was deleted", branch=branch)
     if branch not in DEPLOY_BRANCHES:
-        return Plan(action="none", reason=f"pushes to {branch} only run CI", branch=branch)
+        deploying = " and ".join(DEPLOY_BRANCHES)
+        return Plan(
+            action="none", reason=f"pushes to {branch} deliver nothing (only {deploying} deploy)", branch=branch
+        )
     environment, stack = DEPLOY_BRANCHES[branch]
     sha = str(payload["after"])
     before = payload.get("before")

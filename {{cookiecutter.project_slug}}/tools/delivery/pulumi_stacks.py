@@ -1,5 +1,6 @@
-"""Pulumi stack housekeeping: destroy (skipping stacks that never existed), sweep stale
-previews, read outputs. The `up` itself runs through the pulumi/actions step.
+"""Pulumi stacks through the CLI (the pulumi/actions step only installs it): `up` (set the
+given config, then update), preview, destroy (skipping stacks that never existed), sweep
+stale previews, read outputs.
 """
 
 from __future__ import annotations

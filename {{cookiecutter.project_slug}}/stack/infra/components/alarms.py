@@ -76,9 +76,7 @@ def metric_alarm(
     persistent: bool = True,
 ) -> aws.cloudwatch.MetricAlarm:
     """An alarm on one metric; ``statistic`` may be a percentile such as ``p99``."""
-    stat: dict[str, Any] = (
-        {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
-    )
+    stat: dict[str, Any] = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
     return aws.cloudwatch.MetricAlarm(
         resource_name,
         namespace=namespace,

@@ -2,6 +2,8 @@
 
 import json
 import runpy
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -60,11 +62,40 @@ def test_committed_settings_match_the_template_answers():
     )
 
 
-def test_pulumi_runs_the_program_with_the_exported_infra_venv():
+def run_pulumi_venv(repo: Path, exports: list[str]) -> subprocess.CompletedProcess:
+    """Run stack/infra/pulumi-venv in repo with a stand-in ./pants whose export writes the
+    given interpreter versions' virtualenvs (the real one runs Pants, which a test cannot)."""
+    (repo / "stack/infra").mkdir(parents=True)
+    shutil.copy("stack/infra/pulumi-venv", repo / "stack/infra/pulumi-venv")
+    lines = ["#!/usr/bin/env bash", 'echo "$*" >> pants-calls']
+    for version in exports:
+        bin_dir = f"dist/export/python/virtualenvs/infra/{version}/bin"
+        lines += [f"mkdir -p {bin_dir}", f"touch {bin_dir}/python", f"chmod +x {bin_dir}/python"]
+    (repo / "pants").write_text("\n".join(lines) + "\n")
+    (repo / "pants").chmod(0o755)
+    script = ["bash", "stack/infra/pulumi-venv"]
+    return subprocess.run(script, cwd=repo, capture_output=True, text=True, timeout=60)  # noqa: S603 - our script
+
+
+def test_pulumi_runs_the_program_with_the_exported_infra_venv(tmp_path):
     assert pulumi_project_problems(PROJECT_DIR) == []
-    script = Path("stack/infra/pulumi-venv").read_text()
-    assert f'venvs="{PULUMI_VIRTUALENV.removesuffix("/current")}"' in script
-    assert '"$venvs/current"' in script
+    # A stale export from another interpreter must not survive next to the new one.
+    stale = tmp_path / "dist/export/python/virtualenvs/infra/3.11.7"
+    stale.mkdir(parents=True)
+
+    result = run_pulumi_venv(tmp_path, ["3.12.1"])
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "pants-calls").read_text() == "export --resolve=infra\n"
+    current = tmp_path / PULUMI_VIRTUALENV  # the path every Pulumi.yaml names
+    assert current.is_symlink() and current.resolve() == (tmp_path / "dist/export/python/virtualenvs/infra/3.12.1")
+    assert (current / "bin/python").is_file() and not stale.exists()
+
+
+def test_pulumi_venv_fails_clearly_when_the_export_is_not_one_virtualenv(tmp_path):
+    result = run_pulumi_venv(tmp_path, [])
+    assert result.returncode == 1
+    assert "pulumi-venv: expected one exported virtualenv under dist/export/python/virtualenvs/infra" in result.stderr
 
 
 def test_foundation_passes_the_policy(foundation):

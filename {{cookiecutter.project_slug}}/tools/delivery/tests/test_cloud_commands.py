@@ -172,7 +172,23 @@ def test_retagging_again_is_not_an_error() -> None:
             ("aws", "ecr", "put-image"): exists,
         }
     )
-    ecr_images.add_tag("r", "a", "b", runner=cli)
+    ecr_images.add_tag("r", "a", "b", runner=cli)  # no error: the tag is already there
+    put = cli.calls[-1][0]
+    assert put[:3] == ["aws", "ecr", "put-image"] and put[put.index("--image-tag") + 1] == "b"
+
+
+def test_retagging_fails_on_any_other_put_image_error() -> None:
+    def denied(args: Sequence[str]) -> str:
+        raise CommandError(args, 254, "An error occurred (AccessDeniedException)")
+
+    cli = FakeCli(
+        {
+            ("aws", "ecr", "batch-get-image"): json.dumps({"images": [{"imageManifest": "{}"}]}),
+            ("aws", "ecr", "put-image"): denied,
+        }
+    )
+    with pytest.raises(CommandError, match="AccessDeniedException"):
+        ecr_images.add_tag("r", "a", "b", runner=cli)
 
 
 def test_image_exists() -> None:
