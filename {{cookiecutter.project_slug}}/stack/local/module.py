@@ -5,6 +5,7 @@ points, configured only through environment variables.
 """
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,10 @@ class LocalModule:
     versioned_bucket: bool = False
     resources: Resources | None = None
     processes: ProcessGroup = field(default_factory=ProcessGroup)
+    # Commands that start the packaged API and worker (their PEX files); by default the
+    # entry points run from this interpreter's environment (``python -m <module>``).
+    api_command: list[str] | None = None
+    worker_command: list[str] | None = None
 
     @property
     def env_prefix(self) -> str:
@@ -77,16 +82,21 @@ class LocalModule:
             **self.settings,
         }
 
+    def _child_env(self, packaged: bool, extra: Mapping[str, str]) -> dict[str, str]:
+        # A PEX brings its own environment: handing it ours (PYTHONPATH) would mix the two.
+        return {**os.environ, **self.env(), **extra} if packaged else python_env({**self.env(), **extra})
+
     def start_api(self, name: str = "api", timeout: float = 60.0, module: str | None = None) -> ApiProcess:
         sock = listening_socket()
         host, port = sock.getsockname()
+        command = self.api_command or [sys.executable, "-m", module or self.api_module]
         try:
             process = self.processes.add(
                 ManagedProcess(
                     name,
-                    [sys.executable, "-m", module or self.api_module],
+                    command,
                     log_path=self.run_dir / f"{name}.log",
-                    env=python_env({**self.env(), "LISTEN_FD": str(sock.fileno())}),
+                    env=self._child_env(self.api_command is not None, {"LISTEN_FD": str(sock.fileno())}),
                     pass_fds=[sock.fileno()],
                 ).start()
             )
@@ -97,7 +107,11 @@ class LocalModule:
         return ApiProcess(process, url)
 
     def start_worker(
-        self, name: str = "worker", args: list[str] | None = None, timeout: float = 60.0, env: Mapping[str, str] = {}
+        self,
+        name: str = "worker",
+        args: list[str] | None = None,
+        timeout: float = 60.0,
+        env: Mapping[str, str] | None = None,
     ) -> ManagedProcess:
         """Start the worker (or ``python -m <args>``) and wait until it polls the queue."""
         if self.env().get("LOG_LEVEL", "INFO").upper() not in {"DEBUG", "INFO"}:
@@ -105,9 +119,9 @@ class LocalModule:
         process = self.processes.add(
             ManagedProcess(
                 name,
-                [sys.executable, "-m", *(args or [self.worker_module])],
+                self.worker_command or [sys.executable, "-m", *(args or [self.worker_module])],
                 log_path=self.run_dir / f"{name}.log",
-                env=python_env({**self.env(), **env}),
+                env=self._child_env(self.worker_command is not None, env or {}),
             ).start()
         )
         process.wait_ready(lambda: any(line.get("message") == "worker started" for line in log_lines(process)), timeout)

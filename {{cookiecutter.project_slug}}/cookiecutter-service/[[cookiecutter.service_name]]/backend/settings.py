@@ -1,18 +1,14 @@
-"""Settings of the [[ cookiecutter.service_name ]] module, read from [[ cookiecutter.env_prefix ]]* environment variables."""
+"""Settings of the [[ cookiecutter.service_name ]] module, read from [[ cookiecutter.env_prefix ]]* environment variables (the fields
+every module shares are in stack.libs.settings.JobServiceSettings)."""
 
 from pydantic_settings import SettingsConfigDict
 
-from stack.libs.settings import ServiceSettings
+from stack.libs.settings import JobServiceSettings
 
 
-class [[ cookiecutter.service_class ]]Settings(ServiceSettings):
+class [[ cookiecutter.service_class ]]Settings(JobServiceSettings):
     model_config = SettingsConfigDict(env_prefix="[[ cookiecutter.env_prefix ]]", extra="ignore", frozen=True)
 
-    queue_url: str = "http://127.0.0.1:5000/123456789012/[[ cookiecutter.service_name.replace('_', '-') ]]-tasks"
+    # Local defaults; the local runtime and the service stack set both.
+    queue_url: str = "http://127.0.0.1:5000/123456789012/[[ cookiecutter.service_name.replace('_', '-') ]]-jobs"
     bucket_name: str = "[[ cookiecutter.service_name.replace('_', '-') ]]-results"
-    # Worker: long-poll wait (0-20 s) and messages per receive (1-10).
-    receive_wait_seconds: int = 20
-    receive_batch_size: int = 10
-    # Worker: after SIGTERM, exit at the latest after this long; the service stack sets it
-    # below ECS's SIGKILL (stack/infra/service_stack.py, worker_shutdown_seconds).
-    shutdown_timeout_seconds: float = 25.0

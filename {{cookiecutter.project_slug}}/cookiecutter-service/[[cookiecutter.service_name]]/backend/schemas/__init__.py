@@ -1,3 +1,4 @@
-from [[ cookiecutter.service_name ]].backend.schemas.models import Task, TaskMessage, TaskRequest, TaskResult, TaskState
+from [[ cookiecutter.service_name ]].backend.schemas.models import [[ cookiecutter.service_class ]]Job, TaskRequest, TaskResult
+from stack.libs.jobs import JobMessage, JobState
 
-__all__ = ["Task", "TaskMessage", "TaskRequest", "TaskResult", "TaskState"]
+__all__ = ["[[ cookiecutter.service_class ]]Job", "JobMessage", "JobState", "TaskRequest", "TaskResult"]

@@ -1,3 +1,4 @@
-from [[ cookiecutter.service_name ]].backend.service.tasks import TaskNotFound, TaskService, count_words
+from [[ cookiecutter.service_name ]].backend.service.jobs import JOBS
+from [[ cookiecutter.service_name ]].backend.service.words import count_words
 
-__all__ = ["TaskNotFound", "TaskService", "count_words"]
+__all__ = ["JOBS", "count_words"]

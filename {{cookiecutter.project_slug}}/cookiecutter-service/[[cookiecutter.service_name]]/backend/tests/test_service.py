@@ -1,19 +1,18 @@
-import pytest
-
-from [[ cookiecutter.service_name ]].backend.schemas import TaskRequest, TaskState
-from [[ cookiecutter.service_name ]].backend.service import TaskNotFound, TaskService
-
-
-def test_submit_queues_and_process_stores_result(tasks: TaskService, queue) -> None:
-    task = tasks.submit(TaskRequest(text="two words"))
-    assert tasks.get(task.task_id).state is TaskState.QUEUED
-
-    done = tasks.process(queue.messages[0])
-    assert done.state is TaskState.DONE
-    assert done.result is not None and (done.result.words, done.result.characters) == (2, 9)
-    assert tasks.process(queue.messages[0]) == done  # a repeated delivery changes nothing
+from [[ cookiecutter.service_name ]].backend.schemas import JobState, TaskRequest
+from [[ cookiecutter.service_name ]].backend.service import JOBS, count_words
+from stack.libs.jobs import JobService
+from stack.libs.jobs.memory import InMemoryJobQueue, InMemoryJobStore
 
 
-def test_unknown_task(tasks: TaskService) -> None:
-    with pytest.raises(TaskNotFound):
-        tasks.get("missing")
+def test_count_words() -> None:
+    result = count_words(TaskRequest(text="two words"))
+    assert (result.words, result.characters) == (2, 9)
+
+
+def test_a_task_is_queued_then_done() -> None:
+    queue = InMemoryJobQueue()
+    jobs = JobService(JOBS, queue, InMemoryJobStore(), hmac_key="k")
+    job = jobs.submit(TaskRequest(text="a b c"))
+    assert jobs.get(job.job_id).state is JobState.QUEUED
+    done = jobs.process(queue.messages[0])
+    assert done.state is JobState.DONE and done.result is not None and done.result.words == 3
