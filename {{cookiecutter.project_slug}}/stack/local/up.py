@@ -61,9 +61,11 @@ def package(root: Path, parts: list[ModuleParts]) -> None:
     targets += [f"modules/{p.name}/backend/worker:queue-worker" for p in parts if p.has_worker]
     # Nested inside `./pants run`: allow a second Pants process on this repository.
     env = {**os.environ, "PANTS_CONCURRENT": "true", "PANTS_PANTSD": "false"}
-    result = subprocess.run(["./pants", "package", *targets], cwd=root, env=env)  # noqa: S603, S607 - our script
+    result = subprocess.run(["./pants", "package", *targets], cwd=root, env=env)  # noqa: S603 - our script
     if result.returncode != 0:
-        raise ModuleFailed(", ".join(p.name for p in parts), RuntimeError(f"./pants package exited {result.returncode}"))
+        raise ModuleFailed(
+            ", ".join(p.name for p in parts), RuntimeError(f"./pants package exited {result.returncode}")
+        )
 
 
 def packaged(root: Path, module: str, component: str, binary: str) -> list[str]:
@@ -175,7 +177,7 @@ def jobs_route(openapi: dict) -> tuple[str, dict]:
         if post and "202" in post["responses"]:
             schema = post["requestBody"]["content"]["application/json"]["schema"]
             name = schema["$ref"].rsplit("/", 1)[-1]
-            (example, *_) = openapi["components"]["schemas"][name]["examples"]
+            example, *_ = openapi["components"]["schemas"][name]["examples"]
             return path, example
     raise LookupError("no POST route answering 202 (a job submission) in the OpenAPI schema")
 
@@ -210,7 +212,7 @@ def demo(repository: Repository, timeout: float = 60.0) -> int:
             continue
         results[module] = demo_one(module, api, timeout)
     time.sleep(0.3)  # let the children flush the log lines of these requests
-    for module, (trace_id, _) in results.items():
+    for trace_id, _ in results.values():
         print_journey(repository, trace_id)
     failed = [module for module, (_, done) in results.items() if not done]
     if failed:

@@ -45,9 +45,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoEmulator]
 
 
 @pytest.fixture
-def deployment(
-    reliability_target: ReliabilityTarget, emulator: MotoEmulator, tmp_path: Path
-) -> Iterator[LocalModule]:
+def deployment(reliability_target: ReliabilityTarget, emulator: MotoEmulator, tmp_path: Path) -> Iterator[LocalModule]:
     """A fresh queue, dead-letter queue and versioned bucket; the test starts the API and
     workers it needs, and they are all stopped here, by pid."""
     module = reliability_target.module

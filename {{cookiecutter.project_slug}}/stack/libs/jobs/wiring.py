@@ -50,4 +50,3 @@ def run_job_worker(kind: JobKind[Any, Any], settings: JobServiceSettings) -> Non
     configure_logging(settings.log_level)
     enable_tracing()
     run_until_signalled(job_worker(kind, settings).run, settings.shutdown_timeout_seconds)
-

@@ -118,8 +118,7 @@ def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
         [  # noqa: S603 - this interpreter and a script of ours
             sys.executable,
             "-c",
-            textwrap.dedent(
-                f"""
+            textwrap.dedent(f"""
                 import sys, time
                 from pathlib import Path
                 from stack.local.processes import ManagedProcess
@@ -129,8 +128,7 @@ def test_children_die_with_a_killed_parent(tmp_path: Path) -> None:
                 Path({str(pid_file) + ".tmp"!r}).write_text(str(child.pid))
                 Path({str(pid_file) + ".tmp"!r}).rename({str(pid_file)!r})
                 time.sleep(60)
-                """
-            ),
+                """),
         ],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )

@@ -57,5 +57,3 @@ def containers(result):
         [container] = json.loads(task.inputs["containerDefinitions"])
         found[task.inputs["family"].rsplit("-", 1)[-1]] = container
     return found
-
-
