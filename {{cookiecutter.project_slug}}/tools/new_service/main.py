@@ -106,6 +106,15 @@ def generate_lockfile(repo: Path, name: str) -> None:
         )
 
 
+def format_module(repo: Path, name: str) -> None:
+    """The template's lines fit for any name only once the formatters saw them (a long name
+    makes a long line): apply black and ruff's fixes to the new module."""
+    env = {**os.environ, "PANTS_CONCURRENT": "true", "PANTS_PANTSD": "false"}
+    result = subprocess.run(["./pants", "fix", "fmt", f"modules/{name}::"], cwd=repo, env=env)  # noqa: S603, S607
+    if result.returncode != 0:
+        raise NewServiceError(f"formatting modules/{name} failed (exit {result.returncode}, output above)")
+
+
 def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses: list[str], lock: bool = True) -> None:
     if not (has_api or has_worker):
         raise NewServiceError("a service needs an API, a worker or both: drop one of --no-api / --no-worker")
@@ -150,6 +159,7 @@ def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses:
         if lock:
             changes.originals.setdefault(repo / f"lockfiles/{name}.lock", None)
             generate_lockfile(repo, name)
+            format_module(repo, name)
     except BaseException:
         changes.undo()
         raise

@@ -17,5 +17,8 @@ def counted(request: dict, job: dict) -> bool:
 @pytest.fixture(scope="session")
 def reliability_target() -> ReliabilityTarget:
     return ReliabilityTarget(
-        module="[[ cookiecutter.service_name ]]", jobs_path="/tasks", request=task_request, check_result=counted
+        module="[[ cookiecutter.service_name ]]",
+        jobs_path="/tasks",
+        request=task_request,
+        check_result=counted,
     )

@@ -5,8 +5,13 @@ from fastapi.testclient import TestClient
 
 [% if cookiecutter.has_api == "yes" %]from [[ cookiecutter.service_name ]].backend.api.app import create_app
 from [[ cookiecutter.service_name ]].backend.api.dependencies import get_jobs
-from [[ cookiecutter.service_name ]].backend.public import [[ cookiecutter.service_class ]]Client, JobState, TaskNotFound
-[% endif %]from [[ cookiecutter.service_name ]].backend.public import [[ cookiecutter.service_class ]]Publisher, TaskRequest
+[% endif %]from [[ cookiecutter.service_name ]].backend.public import (
+[% if cookiecutter.has_api == "yes" %]    [[ cookiecutter.service_class ]]Client,
+[% endif %]    [[ cookiecutter.service_class ]]Publisher,
+[% if cookiecutter.has_api == "yes" %]    JobState,
+    TaskNotFound,
+[% endif %]    TaskRequest,
+)
 from [[ cookiecutter.service_name ]].backend.service import JOBS
 [% if cookiecutter.has_api == "yes" %]from stack.libs.jobs import JobService
 from stack.libs.jobs.memory import InMemoryJobQueue, InMemoryJobStore
