@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rendering import code_python, git, pants, render_project
+from tests.rendering import copy_project, code_python, git, pants, render_project
 
 
 @pytest.fixture(params=["project", "unusual_project"])
@@ -149,9 +149,30 @@ def test_other_code_may_use_public_but_not_private_module_code(tmp_path: Path) -
     allowed = pants(project, "dependencies", "examples/uses_public.py")
     assert "modules/reports/backend/public" in allowed.stdout
 
-    (consumer / "uses_private.py").write_text("from reports.backend.service.jobs import ReportJobs\n\nJOBS = ReportJobs\n")
+    (consumer / "uses_private.py").write_text("from reports.backend.service.jobs import JOBS\n\nKIND = JOBS\n")
     denied = pants(project, "dependencies", "examples::", check=False)
     assert denied.returncode != 0
     assert "DependencyRuleActionDeniedError" in denied.stderr
     assert "examples/uses_private.py" in denied.stderr
     assert "modules/reports/BUILD" in denied.stderr and "DENY" in denied.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "rule"),
+    [
+        # The service layer knows nothing of HTTP or queues.
+        ("modules/reports/backend/service/uses_api.py", "from reports.backend.api import routes\n", "!/backend/api/**"),
+        # Shared code never depends on a module.
+        ("stack/libs/uses_module.py", "from reports.backend.schemas import ReportJob\n", "!//modules/**"),
+        # A test never imports another test file.
+        ("modules/reports/backend/tests/test_uses_test.py", "from reports.backend.tests import test_service\n",
+         "!<python_tests>"),
+    ],
+)  # fmt: skip
+def test_boundaries_hold_in_both_directions(project: Path, tmp_path: Path, path: str, code: str, rule: str) -> None:
+    scratch = copy_project(project, tmp_path / "scratch")
+    (scratch / path).write_text(code)
+    denied = pants(scratch, "dependencies", path, check=False)
+    assert denied.returncode != 0, f"{path} was allowed"
+    assert "DependencyRuleActionDeniedError" in denied.stderr and rule in denied.stderr, denied.stderr[-3000:]
+

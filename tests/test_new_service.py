@@ -9,38 +9,69 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
+import yaml
 
 from tests.rendering import git, pants, render_project
 
 NEW_SERVICE = ("run", "tools/new_service:new-service", "--")
 
-CONSUMER_CODE = '''\
-from cash_ledger.backend.public import CashLedgerPublisher
+CONSUMER_CODE = """\
+from cash_ledger.backend.public import CashLedgerPublisher, TaskRequest
+from reports.backend.public import ReportRequest, ReportsPublisher
 
 
 def forward_to_ledger(publisher: CashLedgerPublisher, text: str) -> str:
-    """Hand text to the ledger module's worker through its public publisher."""
-    return publisher.publish(text)
-'''
+    \"\"\"Hand text to the ledger module's worker through its public publisher.\"\"\"
+    return publisher.publish(TaskRequest(text=text))
 
-CONSUMER_TEST = '''\
+
+def forward_to_reports(publisher: ReportsPublisher, values: list[float]) -> str:
+    \"\"\"Hand numbers to the example module's worker through its public publisher.\"\"\"
+    return publisher.publish(ReportRequest(title="from gateway", values=values))
+"""
+
+CONSUMER_TEST = """\
 import boto3
 from moto import mock_aws
 
 from cash_ledger.backend.public import CashLedgerPublisher
-from gateway.backend.service.forwarding import forward_to_ledger
+from gateway.backend.service.forwarding import forward_to_ledger, forward_to_reports
+from reports.backend.public import ReportsPublisher
 
 
 @mock_aws
-def test_gateway_hands_work_to_ledger() -> None:
+def test_gateway_hands_work_to_ledger_and_reports() -> None:
     sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue_url = sqs.create_queue(QueueName="cash-ledger-tasks")["QueueUrl"]
-    task_id = forward_to_ledger(CashLedgerPublisher(sqs, queue_url), "an entry")
-    (message,) = sqs.receive_message(QueueUrl=queue_url)["Messages"]
-    assert task_id in message["Body"]
-'''
+    ledger = sqs.create_queue(QueueName="cash-ledger-jobs")["QueueUrl"]
+    reports = sqs.create_queue(QueueName="reports-jobs")["QueueUrl"]
+    ledger_job = forward_to_ledger(CashLedgerPublisher(sqs, ledger), "an entry")
+    report_job = forward_to_reports(ReportsPublisher(sqs, reports), [1.0, 2.0])
+    assert ledger_job in sqs.receive_message(QueueUrl=ledger)["Messages"][0]["Body"]
+    assert report_job in sqs.receive_message(QueueUrl=reports)["Messages"][0]["Body"]
+"""
+
+# Files of a module that are its own (its domain); every other file is the platform's
+# wiring and must be the same in every module, the example included.
+DOMAIN_FILES = {
+    "README.md",
+    "backend/schemas/__init__.py",
+    "backend/service/__init__.py",
+    "backend/service/jobs.py",
+    "backend/api/routes.py",
+    "backend/public/__init__.py",
+    "backend/public/client.py",
+    "backend/public/publisher.py",
+    "backend/tests/conftest.py",
+    "backend/tests/test_service.py",
+    "backend/tests/test_public.py",
+}
+REPORTS_DOMAIN = DOMAIN_FILES | {"backend/schemas/reports.py", "backend/service/summaries.py"}
+NEW_MODULE_DOMAIN = DOMAIN_FILES | {"backend/schemas/models.py", "backend/service/words.py"}
+# Stack tests: reports' cover operations settings (rollouts, secrets, alarms) on top.
+INFRASTRUCTURE_TESTS = "infrastructure/tests/"
 
 
 def status(project: Path) -> str:
@@ -55,34 +86,98 @@ def project_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def two_services(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """cash_ledger (worker only), then gateway (API and worker) using cash_ledger and reports."""
     project = render_project(tmp_path_factory.mktemp("services"))
     pants(project, *NEW_SERVICE, "cash_ledger", "--no-api")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "Add cash_ledger (worker only)")
-    pants(project, *NEW_SERVICE, "gateway", "--no-worker", "--uses", "cash_ledger")
+    pants(project, *NEW_SERVICE, "gateway", "--uses", "cash_ledger", "--uses", "reports")
     (project / "modules/gateway/backend/service/forwarding.py").write_text(CONSUMER_CODE)
     (project / "modules/gateway/backend/tests/test_forwarding.py").write_text(CONSUMER_TEST)
     git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Add gateway (API only) using cash_ledger")
+    git(project, "commit", "-q", "-m", "Add gateway using cash_ledger and reports")
     return project
+
+
+def module_files(module: Path, skip: set[str]) -> dict[str, str]:
+    return {
+        str(path.relative_to(module)): path.read_text()
+        for path in sorted(module.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+        and str(path.relative_to(module)) not in skip
+        and not str(path.relative_to(module)).startswith(INFRASTRUCTURE_TESTS)
+    }  # fmt: skip
 
 
 def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
     ledger = two_services / "modules/cash_ledger/backend"
     gateway = two_services / "modules/gateway/backend"
     assert (ledger / "worker").is_dir() and not (ledger / "api").exists()
-    assert (gateway / "api").is_dir() and not (gateway / "worker").exists()
+    assert (gateway / "api").is_dir() and (gateway / "worker").is_dir()
+    assert not (ledger / "tests/test_reliability.py").exists()  # the process suite needs an API
+    assert (gateway / "tests/test_reliability.py").is_file() and (gateway / "tests/test_api_contract.py").is_file()
     for name in ("cash_ledger", "gateway"):
         assert (two_services / f"lockfiles/{name}.lock").is_file()
         assert (two_services / f"3rdparty/python/{name}-requirements.txt").is_file()
         assert f'{name} = "lockfiles/{name}.lock"' in (two_services / "pants.toml").read_text()
 
 
+def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(two_services: Path, project: Path) -> None:
+    """Everything but the domain files is the same as modules/reports, name for name."""
+    made = module_files(two_services / "modules/gateway", NEW_MODULE_DOMAIN | {"backend/service/forwarding.py",
+                                                                               "backend/tests/test_forwarding.py"})
+    example = module_files(project / "modules/reports", REPORTS_DOMAIN)
+
+    def as_reports(text: str) -> str:
+        return text.replace("gateway", "reports").replace("Gateway", "Reports").replace("GATEWAY", "REPORTS")
+
+    assert sorted(made) == sorted(example), "the two modules have different wiring files"
+    drifted = [name for name in made if as_reports(made[name]) != example[name]]
+    assert drifted == [], f"wiring that differs from modules/reports: {drifted}"
+
+
 def test_everything_passes_with_the_new_services(two_services: Path) -> None:
-    pants(two_services, "tailor", "--check", "update-build-files", "--check", "lint", "check", "test", "::")
+    # gateway's tests include the platform's suites: the API proofs and the process proofs
+    # (SIGKILL, SIGTERM, poison message, bad input, bounded load) on real processes.
+    pants(
+        two_services, "tailor", "--check", "update-build-files", "--check", "lint", "check", "test", "--test-report", "::"
+    )
     pants(two_services, "--filter-target-type=-docker_image", "package", "::")
     assert (two_services / "dist/modules.gateway.backend.api/api-server.pex").is_file()
     assert (two_services / "dist/modules.cash_ledger.backend.worker/queue-worker.pex").is_file()
+    # The platform's suites ran on the new module, every case of them (JUnit reports).
+    reports = two_services / "dist/test/reports"
+    passed = set()
+    for name in ("test_reliability", "test_api_contract"):
+        tree = ElementTree.parse(reports / f"modules.gateway.backend.tests.{name}.py.xml")
+        cases = tree.getroot().iter("testcase")
+        passed |= {case.get("name", "") for case in cases if not list(case)}  # no failure/error/skipped child
+    for case in (
+        "test_sigkill_mid_job_then_restart_does_every_job_exactly_once",
+        "test_sigterm_during_work_loses_nothing",
+        "test_a_poison_message_is_marked_failed_and_dead_lettered",
+        "test_bad_http_input_gets_the_right_answer_and_the_server_keeps_serving",
+        "test_bounded_load_run_has_no_errors_and_loses_no_job",
+        "test_a_failed_send_with_a_key_is_queued_by_the_retry",
+        "test_same_key_same_job_other_request_422",
+    ):
+        assert case in passed, f"{case} did not pass for gateway: {sorted(passed)}"
+    assert any(name.startswith("test_the_api_keeps_its_own_openapi_contract") for name in passed)
+
+
+def test_compose_file_lists_every_module(two_services: Path) -> None:
+    services = yaml.safe_load((two_services / "docker-compose.yml").read_text())["services"]
+    assert {"cash-ledger-worker", "gateway-api", "gateway-worker", "reports-api", "reports-worker"} <= set(services)
+    assert "cash-ledger-api" not in services
+    assert services["setup"]["entrypoint"][2:] == ["cash_ledger", "gateway", "reports"]
+    check = subprocess.run([sys.executable, "stack/local/compose.py", "--check"], cwd=two_services)
+    assert check.returncode == 0
+
+
+def test_the_whole_repository_runs_locally_and_a_job_completes_in_each_module(two_services: Path) -> None:
+    done = pants(two_services, "run", "stack/local:up", "--", "--demo")
+    assert "every demo job completed: gateway, reports" in done.stdout, done.stdout[-3000:]
+    assert "cash_ledger-worker pid" in done.stdout  # worker-only modules run too
 
 
 def test_dockerfiles_of_the_template_and_new_services_pass_hadolint(two_services: Path) -> None:
@@ -123,6 +218,7 @@ def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(two_servi
     assert sorted(image["tag"] for image in plan["images"]) == [
         f"cash_ledger-worker-dev-{after[:12]}",
         f"gateway-dev-{after[:12]}",
+        f"gateway-worker-dev-{after[:12]}",
     ]
 
 
@@ -138,7 +234,7 @@ def test_consumer_gets_public_code_only(two_services: Path) -> None:
 
 def test_private_import_from_another_module_is_rejected(two_services: Path, tmp_path: Path) -> None:
     private = two_services / "modules/gateway/backend/service/private_use.py"
-    private.write_text("from cash_ledger.backend.service import TaskService\n\nSERVICE = TaskService\n")
+    private.write_text("from cash_ledger.backend.service import JOBS\n\nSERVICE = JOBS\n")
     try:
         result = pants(two_services, "dependencies", "modules/gateway::", check=False)
     finally:

@@ -22,6 +22,7 @@ __all__ = [
     "test_a_failed_send_with_a_key_is_queued_by_the_retry",
     "test_a_failed_send_without_a_key_leaves_a_failed_job",
     "test_bad_requests_get_answers_that_name_the_field",
+    "test_docs_and_schema_are_off_where_the_platform_turns_them_off",
     "test_health_ready_and_request_ids",
     "test_job_ids_from_keys_depend_on_the_deployment_secret",
     "test_same_key_same_job_other_request_422",
@@ -67,6 +68,15 @@ def test_health_ready_and_request_ids(api: InProcessApi) -> None:
     api.queue.reachable = False
     not_ready = api.client.get("/ready")
     assert not_ready.status_code == 503 and not_ready.json() == {"detail": "queue unreachable"}
+
+
+def test_docs_and_schema_are_off_where_the_platform_turns_them_off(reliability_target: ReliabilityTarget) -> None:
+    """The prod stack sets DOCS_ENABLED=false: /docs and /openapi.json answer 404 there."""
+    app = reliability_target.app_module.create_app(reliability_target.settings_class(docs_enabled=False))
+    with TestClient(app) as client:
+        assert client.get("/openapi.json").status_code == 404
+        assert client.get("/docs").status_code == 404
+        assert client.get("/health").status_code == 200
 
 
 def test_submit_process_read(api: InProcessApi, reliability_target: ReliabilityTarget) -> None:

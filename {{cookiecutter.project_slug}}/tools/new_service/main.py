@@ -72,6 +72,7 @@ def paths_touched(name: str, uses: list[str]) -> list[str]:
         f"modules/{name}",
         f"3rdparty/python/{name}-requirements.txt",
         f"lockfiles/{name}.lock",
+        "docker-compose.yml",
     ]
     for provider in uses:
         paths += [f"modules/{provider}/backend/public/BUILD", f"modules/{provider}/backend/schemas/BUILD"]
@@ -104,6 +105,13 @@ def generate_lockfile(repo: Path, name: str) -> None:
             f"generating lockfiles/{name}.lock failed (exit {result.returncode}, output above); "
             "check that PyPI is reachable and try again"
         )
+
+
+def write_compose_file(repo: Path) -> None:
+    """docker-compose.yml gets the new module's containers (stack/local/compose.py)."""
+    result = subprocess.run([sys.executable, "stack/local/compose.py"], cwd=repo)  # noqa: S603 - our script
+    if result.returncode != 0:
+        raise NewServiceError(f"writing docker-compose.yml failed (exit {result.returncode}, output above)")
 
 
 def format_module(repo: Path, name: str) -> None:
@@ -156,6 +164,8 @@ def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses:
                     f"modules/{provider}/backend/{part}/BUILD",
                     lambda text, provider=provider: registry.share_into_resolve(text, provider, name),
                 )
+        changes.edit("docker-compose.yml", lambda text: text)  # remembered, so that undo restores it
+        write_compose_file(repo)
         if lock:
             changes.originals.setdefault(repo / f"lockfiles/{name}.lock", None)
             generate_lockfile(repo, name)

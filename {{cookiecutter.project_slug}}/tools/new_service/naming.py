@@ -12,18 +12,19 @@ NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,29}")
 RESERVED = frozenset(
     {
         "modules", "stack", "tools", "libs", "infra", "local", "build_support", "lockfiles",
-        "docs", "dist", "tests", "test", "public", "backend", "pytest", "mypy", "ruff",
-        "pants", "foundation", "preview", "prod",
+        "docs", "dist", "tests", "test", "public", "backend", "pytest", "mypy", "ruff", "black",
+        "pants", "foundation", "preview", "prod", "reliability",
     }
-)
+)  # fmt: skip
 
 # Packages the service resolves install: a module named like one would shadow it.
 THIRD_PARTY = frozenset(
     {
         "fastapi", "starlette", "uvicorn", "pydantic", "pydantic_settings", "boto3", "botocore",
         "httpx", "moto", "pulumi", "pulumi_aws", "yaml", "cookiecutter", "jinja2", "requests",
+        "schemathesis", "hypothesis", "opentelemetry",
     }
-)
+)  # fmt: skip
 
 
 class InvalidName(ValueError):

@@ -1,0 +1,81 @@
+"""docker-compose.yml is what the modules on disk say, and offers what `stack/local:up` does:
+checked against the code, without Docker."""
+
+import ast
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # no stubs locked; only safe_load is used
+
+from stack.libs.settings import JobServiceSettings
+from stack.local import compose, resources
+
+COMPOSE_FILE = Path("docker-compose.yml")
+
+
+@pytest.fixture(scope="module")
+def services() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+
+def test_the_file_is_what_the_modules_on_disk_say() -> None:
+    assert compose.main(["--check", "--root", "."]) == 0, "run `python stack/local/compose.py` and commit"
+
+
+def test_a_new_module_makes_it_stale(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE_FILE.read_text())
+    for module in compose.components(Path(".")):
+        for part in module[1]:
+            dockerfile = tmp_path / f"modules/{module[0]}/backend/{part}/Dockerfile"
+            dockerfile.parent.mkdir(parents=True, exist_ok=True)
+            dockerfile.write_text("FROM scratch\n")
+    assert compose.main(["--check", "--root", str(tmp_path)]) == 0
+    (tmp_path / "modules/billing/backend/api").mkdir(parents=True)
+    (tmp_path / "modules/billing/backend/api/Dockerfile").write_text("FROM scratch\n")
+    assert compose.main(["--check", "--root", str(tmp_path)]) == 1
+    assert compose.main(["--root", str(tmp_path)]) == 0
+    assert "billing-api" in yaml.safe_load((tmp_path / "docker-compose.yml").read_text())["services"]
+
+
+def test_every_module_has_its_containers_and_resources(services: dict) -> None:
+    modules = compose.components(Path("."))
+    assert modules, "no module with a Dockerfile found"
+    setup_modules = services["setup"]["entrypoint"][2:]
+    assert setup_modules == [name for name, _ in modules]
+    for name, parts in modules:
+        for part in parts:
+            service = services[f"{compose.aws_name(name)}-{part}"]
+            assert service["image"] == f"{compose.SLUG}:{name}-{'local' if part == 'api' else 'worker-local'}"
+            environment = service["environment"]
+            queue_url = environment[f"{name.upper()}_QUEUE_URL"]
+            assert queue_url.endswith(f"/{resources.queue_name(name)}")
+            assert environment[f"{name.upper()}_BUCKET_NAME"] == resources.bucket_name(name)
+
+
+def test_containers_read_only_settings_the_code_knows(services: dict) -> None:
+    fields = {name.upper() for name in JobServiceSettings.model_fields}
+    shared = {"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+    for name, parts in compose.components(Path(".")):
+        for part in parts:
+            environment = services[f"{compose.aws_name(name)}-{part}"]["environment"]
+            prefixed = {key.removeprefix(f"{name.upper()}_") for key in environment if key.startswith(name.upper())}
+            assert prefixed <= fields
+            assert set(environment) - {k for k in environment if k.startswith(name.upper())} <= shared | {
+                "HOST",
+                "PORT",
+            }
+
+
+def test_moto_matches_the_locked_version_and_listens_on_loopback(services: dict) -> None:
+    assert services["moto"]["image"] == f"motoserver/moto:{version('moto')}"
+    assert services["moto"]["ports"] == ["127.0.0.1:5000:5000"]
+
+
+def test_the_resource_script_needs_nothing_but_boto3() -> None:
+    # compose runs it in the moto image, which has boto3 but none of this repository.
+    tree = ast.parse(Path(resources.__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names) | {"boto3", "botocore"}
