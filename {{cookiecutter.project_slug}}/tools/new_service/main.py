@@ -118,7 +118,7 @@ def format_module(repo: Path, name: str) -> None:
     """The template's lines fit for any name only once the formatters saw them (a long name
     makes a long line): apply black and ruff's fixes to the new module."""
     env = {**os.environ, "PANTS_CONCURRENT": "true", "PANTS_PANTSD": "false"}
-    result = subprocess.run(["./pants", "fix", "fmt", f"modules/{name}::"], cwd=repo, env=env)  # noqa: S603, S607
+    result = subprocess.run(["./pants", "fix", "fmt", f"modules/{name}::"], cwd=repo, env=env)  # noqa: S603
     if result.returncode != 0:
         raise NewServiceError(f"formatting modules/{name} failed (exit {result.returncode}, output above)")
 
@@ -181,7 +181,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-api", dest="has_api", action="store_false", help="no HTTP API (worker only)")
     parser.add_argument("--no-worker", dest="has_worker", action="store_false", help="no queue worker (API only)")
     parser.add_argument(
-        "--uses", action="append", default=[], metavar="MODULE",
+        "--uses",
+        action="append",
+        default=[],
+        metavar="MODULE",
         help="a module whose public package this one imports (repeatable)",
     )
     return parser.parse_args(argv)
