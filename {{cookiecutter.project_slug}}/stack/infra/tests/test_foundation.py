@@ -373,9 +373,8 @@ def test_workload_boundary_reaches_only_its_environment_and_reads_parameters_thr
     assert not any(f"{PROJECT_SLUG}-{other}-" in text for other in {"test", "prod", "preview"} - {environment})
     # The environment's CI role may create roles only with this boundary.
     create = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}["CreateRolesWithBoundary"]
-    assert (
-        create["Condition"]["StringEquals"]["iam:PermissionsBoundary"]
-        == (foundation.outputs["permissionsBoundaryArns"][environment])
+    assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == (
+        foundation.outputs["permissionsBoundaryArns"][environment]
     )
 
 
