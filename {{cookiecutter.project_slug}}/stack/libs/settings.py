@@ -48,3 +48,7 @@ class JobServiceSettings(ServiceSettings):
     shutdown_timeout_seconds: float = 25.0
     # Worker: exit (and be restarted) after the queue was unreachable this long.
     queue_give_up_seconds: float = 600.0
+    # The queues of the modules this one uses (``--uses``), by module name, for their public
+    # publishers: <PREFIX>USES_QUEUE_URLS='{"reports": "https://sqs..."}'. Set by the local
+    # runtime and by the service stack (from the providers' stack outputs).
+    uses_queue_urls: dict[str, str] = {}

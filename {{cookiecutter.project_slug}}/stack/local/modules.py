@@ -2,8 +2,12 @@
 (as tools/delivery finds them): a directory under modules/ with a backend/ package, an API
 if it has backend/api/, a worker if it has backend/worker/."""
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+
+# `from reports.backend.public import ...` or `import reports.backend.public...`
+_PUBLIC_IMPORT = re.compile(r"^\s*(?:from|import)\s+(\w+)\.backend\.public\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -11,15 +15,20 @@ class ModuleParts:
     name: str
     has_api: bool
     has_worker: bool
+    # The modules whose public package this one's code imports.
+    uses: tuple[str, ...] = field(default=())
 
 
 def discover_modules(root: Path) -> list[ModuleParts]:
     modules = root / "modules"
+    directories = [d for d in sorted(modules.iterdir()) if (d / "backend").is_dir()] if modules.is_dir() else []
+    names = {directory.name for directory in directories}
     found = []
-    for directory in sorted(modules.iterdir()) if modules.is_dir() else []:
+    for directory in directories:
         backend = directory / "backend"
-        if backend.is_dir():
-            found.append(ModuleParts(directory.name, (backend / "api").is_dir(), (backend / "worker").is_dir()))
+        imported = {m for path in backend.rglob("*.py") for m in _PUBLIC_IMPORT.findall(path.read_text())}
+        uses = tuple(sorted((imported & names) - {directory.name}))
+        found.append(ModuleParts(directory.name, (backend / "api").is_dir(), (backend / "worker").is_dir(), uses))
     return found
 
 

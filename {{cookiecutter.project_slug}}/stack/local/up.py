@@ -72,6 +72,12 @@ def packaged(root: Path, module: str, component: str, binary: str) -> list[str]:
     return [sys.executable, str(root / "dist" / f"modules.{module}.backend.{component}" / f"{binary}.pex")]
 
 
+def queue_url(local: LocalModule) -> str:
+    if local.resources is None:
+        raise RuntimeError(f"{local.module}: create_resources() first")
+    return local.resources.queue_url
+
+
 class Repository:
     """Every selected module deployed into one emulator, each process from its module's PEX."""
 
@@ -92,10 +98,14 @@ class Repository:
         self.workers: dict[str, ManagedProcess] = {}
 
     def start(self) -> None:
+        for local in self.modules.values():
+            local.create_resources()
         for part in self.parts:
             local = self.modules[part.name]
+            # The queues of the modules it uses, for their publishers (JobServiceSettings.uses_queue_urls).
+            uses = {name: queue_url(self.modules[name]) for name in part.uses if name in self.modules}
+            local.settings = {**local.settings, f"{local.env_prefix}USES_QUEUE_URLS": json.dumps(uses)}
             try:
-                local.create_resources()
                 if part.has_api:
                     self.apis[part.name] = local.start_api(name=f"{part.name}-api")
                 if part.has_worker:

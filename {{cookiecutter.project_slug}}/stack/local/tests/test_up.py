@@ -45,12 +45,13 @@ def test_a_module_that_cannot_start_is_named_and_nothing_is_left_running(tmp_pat
     assert not alive(emulator.process.pid)
 
 
-def test_modules_are_found_on_disk_and_selected_by_name(tmp_path: Path) -> None:
+def test_modules_are_found_on_disk_with_what_they_use_and_selected_by_name(tmp_path: Path) -> None:
     for module, parts in (("billing", ["api", "worker"]), ("ledger", ["worker"])):
         for part in parts:
             (tmp_path / f"modules/{module}/backend/{part}").mkdir(parents=True)
+    (tmp_path / "modules/billing/backend/api/routes.py").write_text("from ledger.backend.public import X\n")
     found = discover_modules(tmp_path)
-    assert found == [ModuleParts("billing", True, True), ModuleParts("ledger", False, True)]
+    assert found == [ModuleParts("billing", True, True, uses=("ledger",)), ModuleParts("ledger", False, True)]
     assert select(found, "ledger") == [ModuleParts("ledger", False, True)]
     with pytest.raises(ValueError, match="no module named nope"):
         select(found, "billing,nope")
