@@ -15,6 +15,8 @@ from pathlib import Path
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 # Pants as the benchmarks run it: no daemon unless a benchmark asks for one.
 PANTS_ENV = {"PANTS_PANTSD": "false", "PANTS_CONCURRENT": "true"}
+# The interpreter the generated repository's code runs on (its pants.toml pins CPython 3.12).
+CODE_PYTHON = "python3.12"
 
 
 def log(message: str) -> None:
@@ -100,7 +102,7 @@ def machine() -> dict[str, str]:
         "nproc": out("nproc"),
         "cpu": cpu,
         "memory": mem[1].split()[1] if len(mem) > 1 else "?",
-        "python": out("python3.11", "--version") or out("python3", "--version"),
+        "python": out(CODE_PYTHON, "--version") or out("python3", "--version"),
         "os": platform.platform(),
         "load_average": " ".join(f"{value:.2f}" for value in os.getloadavg()),
     }
