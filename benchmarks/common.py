@@ -15,8 +15,26 @@ from pathlib import Path
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 # Pants as the benchmarks run it: no daemon unless a benchmark asks for one.
 PANTS_ENV = {"PANTS_PANTSD": "false", "PANTS_CONCURRENT": "true"}
-# The interpreter the generated repository's code runs on (its pants.toml pins CPython 3.12).
-CODE_PYTHON = "python3.12"
+
+
+def _code_python() -> str:
+    """The interpreter the generated repository's code runs on (its pants.toml pins CPython
+    3.12): $PANTSTACK_CODE_PYTHON, python3.12 on PATH, or pyenv's, where Pants finds it too."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [os.environ.get("PANTSTACK_CODE_PYTHON", ""), "python3.12",
+                  *map(str, sorted(pyenv.glob("versions/3.12*/bin/python3.12"), reverse=True))]
+    for candidate in filter(None, candidates):
+        try:
+            found = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
+                                   capture_output=True, text=True, timeout=30)
+        except OSError:
+            continue
+        if found.stdout.strip() == "True":
+            return candidate
+    raise SystemExit("the benchmarks need CPython 3.12 (python3.12 on PATH, pyenv's, or PANTSTACK_CODE_PYTHON)")
+
+
+CODE_PYTHON = _code_python()
 
 
 def log(message: str) -> None:
