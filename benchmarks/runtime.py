@@ -62,7 +62,7 @@ def section(data: dict, requests: int) -> Section:
                    f"{total / least:.2f}x the minimum {least:.2f} (goal <= {GOAL}x)"])
     s.notes += [
         f"Load: {requests} requests per endpoint per round, 3 rounds interleaved across the variants, "
-        f"{data['concurrency']} client threads with keep-alive connections (the module's load generator, "
+        f"{data['concurrency']} client threads with keep-alive connections (the platform's load generator, "
         "stack/local/load.py), one uvicorn process per variant, all on loopback. "
         "req/s is the median round; p50/p99 over all rounds.",
         "Every variant is served like the reports API's main.py (stack.libs.http.serve: uvicorn on an "
