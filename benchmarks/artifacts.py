@@ -9,10 +9,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import Section, log, median, pants, seconds
+from benchmarks.common import CODE_PYTHON, Section, log, median, pants, seconds
 from benchmarks.repos import build_repo, union_requirements
 
-PEX_VERSION = "2.1.137"  # the pex Pants 2.17 uses
+PEX_VERSION = "2.1.163"  # the pex ./pants hands Pants (2.1.137, its default, cannot target 3.12)
 
 
 def mib(size: int) -> str:
@@ -22,13 +22,13 @@ def mib(size: int) -> str:
 def union_pex(workdir: Path, project: Path) -> Path:
     tool = workdir / "pex-venv"
     if not (tool / "bin/pex").exists():
-        subprocess.run(["python3.11", "-m", "venv", str(tool)], check=True)
+        subprocess.run([CODE_PYTHON, "-m", "venv", str(tool)], check=True)
         subprocess.run([str(tool / "bin/pip"), "install", "--quiet", "--disable-pip-version-check",
                         f"pex=={PEX_VERSION}"], check=True)
     requirements = workdir / "union-requirements.txt"
     requirements.write_text("\n".join(union_requirements(project)) + "\n")
     output = workdir / "union.pex"
-    subprocess.run([str(tool / "bin/pex"), "-r", str(requirements), "--python", "python3.11", "-o", str(output)],
+    subprocess.run([str(tool / "bin/pex"), "-r", str(requirements), "--python", CODE_PYTHON, "-o", str(output)],
                    check=True, capture_output=True)
     return output
 

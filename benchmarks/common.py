@@ -17,6 +17,26 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 PANTS_ENV = {"PANTS_PANTSD": "false", "PANTS_CONCURRENT": "true"}
 
 
+def _code_python() -> str:
+    """The interpreter the generated repository's code runs on (its pants.toml pins CPython
+    3.12): $PANTSTACK_CODE_PYTHON, python3.12 on PATH, or pyenv's, where Pants finds it too."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [os.environ.get("PANTSTACK_CODE_PYTHON", ""), "python3.12",
+                  *map(str, sorted(pyenv.glob("versions/3.12*/bin/python3.12"), reverse=True))]
+    for candidate in filter(None, candidates):
+        try:
+            found = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
+                                   capture_output=True, text=True, timeout=30)
+        except OSError:
+            continue
+        if found.stdout.strip() == "True":
+            return candidate
+    raise SystemExit("the benchmarks need CPython 3.12 (python3.12 on PATH, pyenv's, or PANTSTACK_CODE_PYTHON)")
+
+
+CODE_PYTHON = _code_python()
+
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -100,7 +120,7 @@ def machine() -> dict[str, str]:
         "nproc": out("nproc"),
         "cpu": cpu,
         "memory": mem[1].split()[1] if len(mem) > 1 else "?",
-        "python": out("python3.11", "--version") or out("python3", "--version"),
+        "python": out(CODE_PYTHON, "--version") or out("python3", "--version"),
         "os": platform.platform(),
         "load_average": " ".join(f"{value:.2f}" for value in os.getloadavg()),
     }

@@ -1,6 +1,7 @@
 """Sections 4 and 5, run inside one virtualenv with the service requirements and the
-generated repo on PYTHONPATH (benchmarks/runtime.py starts it). Reuses the reports module's
-local runtime and load generator (modules/reports/backend/local) and prints JSON.
+generated repo on PYTHONPATH (benchmarks/runtime.py starts it). Reuses the platform's local
+runtime (stack.local.module.LocalModule: one module's queue, bucket, API and worker on moto)
+and load generator (stack.local.load) and writes JSON.
 
     python -m benchmarks.load_runner --requests 300 --jobs 300 --out results.json
 """
@@ -10,7 +11,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -20,22 +20,28 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from reports.backend.local.load import LoadPlan, LoadResult, read_jobs, submit_jobs
-from reports.backend.local.runtime import LocalReports, log_lines
 from reports.backend.settings import ReportsSettings
 from stack.local.emulator import MotoEmulator
+from stack.local.load import LoadPlan, LoadResult, read_jobs, submit_jobs
+from stack.local.module import LocalModule, log_lines
 from stack.local.processes import ManagedProcess, listening_socket, python_env
 
 CONCURRENCY = 8
+PATH = "/reports"
 
 
-def start_variant(reports: LocalReports, variant: str) -> str:
-    """Start ``python -m benchmarks.apps VARIANT`` like LocalReports.start_api starts the API."""
+def report_request(index: int) -> dict:
+    """A distinct request per job, a few numbers long (like the module's own tests)."""
+    return {"title": f"report {index}", "values": [float(value) for value in range(1, index % 7 + 2)]}
+
+
+def submit(url: str, count: int) -> LoadResult:
+    return submit_jobs(url, PATH, [report_request(i) for i in range(count)], CONCURRENCY)
+
+
+def start_variant(reports: LocalModule, variant: str) -> str:
+    """Start ``python -m benchmarks.apps VARIANT`` like LocalModule.start_api starts the API."""
     sock = listening_socket()
-    # Accepted connections inherit TCP_NODELAY. Without it these variants showed a ~45 ms
-    # floor per request (Nagle's algorithm meeting delayed ACKs) that the reports API's own
-    # launcher does not have; with it, all variants answer /health in ~1 ms.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     host, port = sock.getsockname()
     try:
         process = reports.processes.add(
@@ -73,7 +79,7 @@ def summary(results: list[LoadResult]) -> dict:
 def api_phase(run_dir: Path, requests: int, rounds: int) -> dict:
     emulator = MotoEmulator(run_dir / "api", ReportsSettings().aws_region)
     (run_dir / "api").mkdir()
-    reports = LocalReports(emulator, run_dir / "api", settings={"LOG_LEVEL": "WARNING"})
+    reports = LocalModule("reports", emulator, run_dir / "api", settings={"LOG_LEVEL": "WARNING"})
     try:
         emulator.start()
         reports.create_resources()
@@ -83,15 +89,15 @@ def api_phase(run_dir: Path, requests: int, rounds: int) -> dict:
             "reports on the emulator (SQS+S3)": reports.start_api().url,
         }
         for url in urls.values():  # warm up connections and code paths; not counted
-            submit_jobs(url, 30, CONCURRENCY)
+            submit(url, 30)
         submits: dict[str, list[LoadResult]] = {name: [] for name in urls}
         reads: dict[str, list[LoadResult]] = {name: [] for name in urls}
         for _ in range(rounds):  # interleaved, so a noisy moment hits every variant alike
             for name, url in urls.items():
-                submitted = submit_jobs(url, requests, CONCURRENCY)
+                submitted = submit(url, requests)
                 submits[name].append(submitted)
                 ids = [o.body["job_id"] for o in submitted.outcomes if o.body and o.status == 202]
-                reads[name].append(read_jobs(url, ids, CONCURRENCY))
+                reads[name].append(read_jobs(url, PATH, ids, CONCURRENCY))
         health = {name: summary([LoadPlan(url, requests, CONCURRENCY, lambda h, _: h.get("/health"), 200).run()])
                   for name, url in urls.items()}
         return {
@@ -145,13 +151,15 @@ def worker_phase(run_dir: Path, jobs: int, timeout: float) -> dict:
     emulator = MotoEmulator(directory, ReportsSettings().aws_region)
     del os.environ["MOTO_ENABLE_RECORDING"], os.environ["MOTO_RECORDER_FILEPATH"]
     # Long polls of 1 s (not 20) so that the idle tail after the last job stays short.
-    reports = LocalReports(emulator, directory, settings={"REPORTS_RECEIVE_WAIT_SECONDS": "1", "LOG_LEVEL": "INFO"})
+    reports = LocalModule(
+        "reports", emulator, directory, settings={"REPORTS_RECEIVE_WAIT_SECONDS": "1", "LOG_LEVEL": "INFO"}
+    )
     try:
         emulator.start()
         reports.create_resources()
         api = reports.start_api()
         setup = len(recorded(recording))
-        submitted = submit_jobs(api.url, jobs, CONCURRENCY)
+        submitted = submit(api.url, jobs)
         queued = len([o for o in submitted.outcomes if o.status == 202])
         after_submit = len(recorded(recording))
         worker = reports.start_worker()

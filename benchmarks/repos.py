@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.common import TEMPLATE_DIR, log, pants
+from benchmarks.common import CODE_PYTHON, TEMPLATE_DIR, log, pants
 
 sys.path.insert(0, str(TEMPLATE_DIR))
 from tests.rendering import git, render_project  # noqa: E402
@@ -89,7 +89,7 @@ def union_venv(workdir: Path, project: Path) -> Path:
         return venv
     log(f"building {venv}")
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run(["python3.11", "-m", "venv", str(venv)], check=True)
+    subprocess.run([CODE_PYTHON, "-m", "venv", str(venv)], check=True)
     (workdir / "union-requirements.txt").write_text(requirements)
     subprocess.run(
         [str(venv / "bin/pip"), "install", "--quiet", "--disable-pip-version-check",

@@ -13,6 +13,7 @@ What Pants knows comes from `./pants list ::` and `./pants help-all`, run once (
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
@@ -330,6 +331,7 @@ class CodeIndex:
     def __init__(self, root: Path) -> None:
         skip = {"docs", "lockfiles", "dist", "site", ".git"}
         texts: list[str] = []
+        paths: list[Path] = []
         self.prefixed: list[tuple[str, str]] = []
         for path in root.rglob("*"):
             parts = path.relative_to(root).parts
@@ -339,9 +341,11 @@ class CodeIndex:
                 except UnicodeDecodeError:
                     continue
                 texts.append(text)
+                paths.append(path)
                 # pydantic-settings: env_prefix="REPORTS_" and a field queue_url read REPORTS_QUEUE_URL.
                 self.prefixed += [(prefix, text) for prefix in re.findall(r"env_prefix\s*=\s*[\"']([A-Z0-9_]+)[\"']", text)]
         self.text = "\n".join(texts)
+        self.settings_fields = _settings_fields([t for p, t in zip(paths, texts) if p.suffix == ".py"])
 
     def declares(self, field: str, text: str | None = None) -> bool:
         return re.search(rf"^\s+{field}\s*:", self.text if text is None else text, re.MULTILINE) is not None
@@ -353,8 +357,48 @@ class CodeIndex:
             rest = name.removeprefix(prefix)
             if rest != name and self.declares(rest.lower(), text):
                 return True
+        for prefix, fields in self.settings_fields.items():
+            if name.startswith(prefix) and name.removeprefix(prefix).lower() in fields:
+                return True
         # A stack passes {prefix}NAME to the container (f"{spec.env_prefix}QUEUE_URL").
         return any(f"env_prefix}}{name.removeprefix(p)}\"" in self.text for p, _ in self.prefixed if name.startswith(p))
+
+
+def _settings_fields(sources: list[str]) -> dict[str, set[str]]:
+    """env_prefix -> the fields a pydantic-settings class with that prefix reads: its own and
+    its base classes' (``ReportsSettings(JobServiceSettings)``), less those with their own
+    ``validation_alias`` (``AWS_REGION``), which the prefix does not apply to."""
+    classes: dict[str, tuple[list[str], set[str], str | None]] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # e.g. cookiecutter-service/'s templates
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            fields, prefix = set(), None
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    if item.value is None or "validation_alias" not in ast.unparse(item.value):
+                        fields.add(item.target.id)
+                elif isinstance(item, ast.Assign) and any(getattr(t, "id", "") == "model_config" for t in item.targets):
+                    found = re.search(r"env_prefix\s*=\s*[\"']([A-Z0-9_]+)[\"']", ast.unparse(item.value))
+                    prefix = found.group(1) if found else prefix
+            bases = [base.id if isinstance(base, ast.Name) else getattr(base, "attr", "") for base in node.bases]
+            classes[node.name] = (bases, fields, prefix)
+
+    def inherited(name: str, seen: frozenset[str]) -> set[str]:
+        if name not in classes or name in seen:
+            return set()
+        bases, fields, _ = classes[name]
+        return fields.union(*(inherited(base, seen | {name}) for base in bases))
+
+    by_prefix: dict[str, set[str]] = {}
+    for name, (_, _, prefix) in classes.items():
+        if prefix:
+            by_prefix.setdefault(prefix, set()).update(inherited(name, frozenset()))
+    return by_prefix
 
 
 def _settings(text: str, code: CodeIndex, facts: PantsFacts) -> list[tuple[int, str]]:

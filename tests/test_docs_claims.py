@@ -37,7 +37,7 @@ def test_planted_false_claims_fail_with_page_and_line(project: Path, pants_facts
     root = scratch_docs(project, tmp_path / "repo")
     page = root / "docs/getting-started.md"
     claims = {
-        "`./pants run modules/reports/backend/local:down`": "knows no such target",
+        "`./pants run stack/local:down`": "knows no such target",
         "`./pants --changed-sinse=HEAD lint`": "--changed-sinse is not a flag",
         "`./pants generate-lockfiles --resolve=services`": "services is not a resolve",
         "`./pants --filter-target-type=-docker_images package ::`": "-docker_images is not a target type",
@@ -45,6 +45,8 @@ def test_planted_false_claims_fail_with_page_and_line(project: Path, pants_facts
         "See `stack/infra/foundation/vpc.py`.": "stack/infra/foundation/vpc.py does not exist",
         "Set `useSpotInstances: false`.": "useSpotInstances is read nowhere",
         "The API reads `REPORTS_QUEUE_ARN`.": "REPORTS_QUEUE_ARN is read nowhere",
+        # AWS_REGION has its own name (validation_alias): the module's prefix does not apply.
+        "Set `REPORTS_AWS_REGION`.": "REPORTS_AWS_REGION is read nowhere",
         "The *Lockfiles* workflow runs daily.": "lockfiles.yml runs on cron ['23 5 * * 1'], not daily",
         "`preview-sweeper.yml` runs every Monday.": "preview-sweeper.yml runs on cron",
         "`deploy-test.yml` deploys the test stack.": "no such workflow",
@@ -76,10 +78,12 @@ def test_true_claims_like_the_planted_ones_pass(project: Path, pants_facts: Pant
     """The same kinds of sentence, true this time: the checks are exact, not merely strict."""
     root = scratch_docs(project, tmp_path / "repo")
     for claim in [
-        "`./pants run modules/reports/backend/local:up -- --demo`",
+        "`./pants run stack/local:up -- --demo`",
         "`PANTS_PANTSD=false ./pants --changed-since=HEAD --changed-dependents=transitive check`",
         "`./pants generate-lockfiles --resolve=infra`, `./pants test stack/infra::`",
         "Set `useSpot: false`, `alarmThresholds` with `memoryPercent`; the API reads `REPORTS_QUEUE_URL`.",
+        # Fields ReportsSettings inherits from JobServiceSettings, read with its prefix.
+        "The worker reads `REPORTS_QUEUE_GIVE_UP_SECONDS` and `REPORTS_RETRY_DELAY_SECONDS`.",
         "The *Lockfiles* workflow runs every Monday; `preview-sweeper.yml` runs daily at 03:17 UTC.",
     ]:
         append(root / "docs/getting-started.md", claim)
