@@ -9,18 +9,12 @@ an environment may use its own key only (docs/operations.md).
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from stack.infra.conventions import PROJECT_SLUG
-
-
-@dataclass(frozen=True)
-class EnvironmentResources:
-    secrets_key_arn: pulumi.Output[str]
-    alarm_topic_arn: pulumi.Output[str]
+from stack.infra.foundation.aliases import moved_into
 
 
 def secrets_key_policy(account_id: str) -> str:
@@ -42,36 +36,65 @@ def secrets_key_policy(account_id: str) -> str:
     )
 
 
-def create_environment_resources(
-    environment: str, *, account_id: str, tags: Mapping[str, str]
-) -> EnvironmentResources:
-    key = aws.kms.Key(
-        f"secrets-{environment}",
-        description=f"Encrypts the {environment} environment's SSM SecureString parameters",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        policy=secrets_key_policy(account_id),
-        tags={**tags, "secrets-of": environment},
-    )
-    aws.kms.Alias(
-        f"secrets-{environment}", name=f"alias/{PROJECT_SLUG}-{environment}-secrets", target_key_id=key.key_id
-    )
-    # Not KMS-encrypted: CloudWatch can only publish to an encrypted topic through a
-    # customer key whose policy trusts it, and alarm notifications carry no secrets.
-    topic = aws.sns.Topic(
-        f"alarms-{environment}",
-        name=f"{PROJECT_SLUG}-{environment}-alarms",
-        tags={**tags, "alarms-of": environment},
-    )
-    return EnvironmentResources(secrets_key_arn=key.arn, alarm_topic_arn=topic.arn)
+class EnvironmentResources(pulumi.ComponentResource):
+    """One environment's secrets key (with its alias) and alarm topic."""
+
+    def __init__(
+        self, environment: str, *, account_id: str, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("pantstack:foundation:EnvironmentResources", environment, None, opts)
+        key = aws.kms.Key(
+            f"secrets-{environment}",
+            description=f"Encrypts the {environment} environment's SSM SecureString parameters",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=secrets_key_policy(account_id),
+            tags={**tags, "secrets-of": environment},
+            opts=moved_into(self),
+        )
+        aws.kms.Alias(
+            f"secrets-{environment}",
+            name=f"alias/{PROJECT_SLUG}-{environment}-secrets",
+            target_key_id=key.key_id,
+            opts=moved_into(self),
+        )
+        # Not KMS-encrypted: CloudWatch can only publish to an encrypted topic through a
+        # customer key whose policy trusts it, and alarm notifications carry no secrets.
+        topic = aws.sns.Topic(
+            f"alarms-{environment}",
+            name=f"{PROJECT_SLUG}-{environment}-alarms",
+            tags={**tags, "alarms-of": environment},
+            opts=moved_into(self),
+        )
+        self.secrets_key_arn = key.arn
+        self.alarm_topic_arn = topic.arn
+        self.register_outputs({"secretsKeyArn": key.arn, "alarmTopicArn": topic.arn})
 
 
-def create_flow_logs(
-    vpc_id: pulumi.Input[str], *, account_id: str, retention_days: int, tags: Mapping[str, str]
-) -> aws.ec2.FlowLog:
+class FlowLogs(pulumi.ComponentResource):
     """All traffic of the VPC (accepted and rejected) to a CloudWatch log group."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        vpc_id: pulumi.Input[str],
+        account_id: str,
+        retention_days: int,
+        tags: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pantstack:foundation:FlowLogs", name, None, opts)
+        self.flow_log = _flow_logs(vpc_id, account_id=account_id, retention_days=retention_days, tags=tags, parent=self)
+        self.register_outputs({"flowLogId": self.flow_log.id})
+
+
+def _flow_logs(
+    vpc_id: pulumi.Input[str], *, account_id: str, retention_days: int, tags: Mapping[str, str], parent: pulumi.Resource
+) -> aws.ec2.FlowLog:
+    opts = moved_into(parent)
     group = aws.cloudwatch.LogGroup(
-        "flow-logs", name=f"/vpc/{PROJECT_SLUG}/flow-logs", retention_in_days=retention_days, tags=dict(tags)
+        "flow-logs", name=f"/vpc/{PROJECT_SLUG}/flow-logs", retention_in_days=retention_days, tags=dict(tags), opts=opts
     )
     role = aws.iam.Role(
         "flow-logs",
@@ -90,6 +113,7 @@ def create_flow_logs(
             }
         ),
         tags=dict(tags),
+        opts=opts,
     )
     aws.iam.RolePolicy(
         "flow-logs",
@@ -113,6 +137,7 @@ def create_flow_logs(
                 }
             )
         ),
+        opts=opts,
     )
     return aws.ec2.FlowLog(
         "flow-logs",
@@ -123,4 +148,5 @@ def create_flow_logs(
         iam_role_arn=role.arn,
         max_aggregation_interval=60,
         tags=dict(tags),
+        opts=opts,
     )
