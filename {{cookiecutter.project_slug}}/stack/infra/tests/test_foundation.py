@@ -21,6 +21,7 @@ from stack.infra.policy import PolicyContext, PolicyViolationError, enforce
 from stack.infra.testing import (
     PULUMI_VIRTUALENV,
     RecordingMocks,
+    foundation_outputs,
     load_stack_config,
     pulumi_project_problems,
     run_program,
@@ -516,3 +517,10 @@ def test_foundation_without_flow_logs_fails_the_policy():
     assert not result.of_type("aws:ec2/flowLog:FlowLog")
     with pytest.raises(PolicyViolationError, match=r"\[vpc-flow-logs\] aws:ec2/vpc:Vpc 'vpc': has no flow log"):
         enforce(result.resources, PolicyContext(environment="shared", github_subjects=(REPO_SUBJECT,)))
+
+
+def test_service_tests_mock_the_foundation_outputs_it_really_exports(foundation):
+    mocked = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
+    assert set(mocked) == set(foundation.outputs)
+    for key in ("ecrRepositoryUrls", "ecrRepositoryArns", "ciRoleArns", "githubSubjectClaimKeys"):
+        assert mocked[key] == foundation.outputs[key], key

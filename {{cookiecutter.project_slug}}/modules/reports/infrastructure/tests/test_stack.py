@@ -18,6 +18,7 @@ from stack.infra.conventions import (
 from stack.infra.policy import PolicyContext, enforce
 from stack.infra.service_stack import results_bucket_name
 from stack.infra.testing import (
+    IMAGE_DIGESTS,
     RecordingMocks,
     foundation_outputs,
     load_stack_config,
@@ -33,6 +34,7 @@ FOUNDATION = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
 def run_stack(stack, entry=program.main, organization=PULUMI_ORG, **overrides):
     project, config = load_stack_config(PROJECT_DIR, stack)
     config.setdefault("imageTag", "sha-abc123")
+    config.setdefault("imageDigests", IMAGE_DIGESTS)
     config.update(overrides)
     config = {k: v for k, v in config.items() if v is not None}
     mocks = RecordingMocks(
@@ -105,8 +107,9 @@ def test_containers_get_what_the_app_reads(deployed):
         assert env["REPORTS_QUEUE_URL"] == queue_url
         assert env["REPORTS_BUCKET_NAME"] == bucket
         assert env["AWS_REGION"] == AWS_REGION
-        expected_tag = {"api": "reports-sha-abc123", "worker": "reports-worker-sha-abc123"}[component]
-        assert found[component]["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{expected_tag}"
+        # By digest, from this environment's repository: never a tag that could move.
+        repository = FOUNDATION["ecrRepositoryUrls"][environment_of(stack)]
+        assert found[component]["image"] == f"{repository}@{IMAGE_DIGESTS[component]}"
     api_env = {e["name"]: e["value"] for e in found["api"]["environment"]}
     assert (api_env["HOST"], api_env["PORT"]) == ("0.0.0.0", "8000")  # noqa: S104 - inside the task
     assert found["api"]["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
