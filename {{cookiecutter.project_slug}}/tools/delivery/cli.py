@@ -119,30 +119,28 @@ def cmd_release(args: argparse.Namespace) -> None:
     write_outputs({"releases": releases, "images": images, "has_releases": bool(releases)})
 
 
-def cmd_tag_release_images(args: argparse.Namespace) -> None:
-    images = _json_arg(args.images, "--images")
-    for image in images:
-        ecr_images.add_tag(args.repository, image["source_tag"], image["release_tag"])
-        print(f"{args.repository}:{image['source_tag']} also tagged {image['release_tag']}", file=sys.stderr)
-    write_outputs({"tagged": [image["release_tag"] for image in images]})
-
-
-def cmd_image_exists(args: argparse.Namespace) -> None:
-    write_outputs({"exists": ecr_images.image_exists(args.repository, args.tag)})
-
-
 def cmd_publish_images(args: argparse.Namespace) -> None:
     images = [i for i in _json_arg(args.images, "--images") if i["service"] == args.service]
     releases = [r for r in _json_arg(args.release_images, "--release-images") if r["service"] == args.service]
-    pushed = ecr_images.publish_images(
-        Path(args.repo),
-        images,
-        releases,
-        registry=ecr_images.registry_of(args.aws_account_id, args.aws_region),
-        repository=args.repository,
-        region=args.aws_region,
+    try:
+        published = ecr_images.publish_images(
+            Path(args.repo),
+            images,
+            releases,
+            registry=ecr_images.registry_of(args.aws_account_id, args.aws_region),
+            repository=args.repository,
+            region=args.aws_region,
+        )
+    except ecr_images.UntrustedImageError as error:
+        raise SystemExit(f"error: {error}") from error
+    write_outputs(
+        {
+            "digests": published.digests,
+            "built": published.built,
+            "reused": published.reused,
+            "release_tags": published.release_tags,
+        }
     )
-    write_outputs({"pushed": pushed})
 
 
 def cmd_up(args: argparse.Namespace) -> None:
@@ -152,7 +150,12 @@ def cmd_up(args: argparse.Namespace) -> None:
     repo = Path(args.repo)
     project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
     qualified = tags.qualified_stack(org, project, args.stack)
-    pulumi_stacks.up(repo, qualified, args.work_dir, _json_arg(args.config, "--config"))
+    config = dict(_json_arg(args.config, "--config"))
+    digests = _json_arg(args.image_digests, "--image-digests")
+    if not digests:
+        raise SystemExit("error: --image-digests is empty: a stack runs only images this run pushed or verified")
+    config["imageDigests"] = digests
+    pulumi_stacks.up(repo, qualified, args.work_dir, config)
     write_outputs({"stack": qualified})
 
 
@@ -245,21 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("tag-release-images", help="add release tags to the images a run pushed (ECR)")
-    p.add_argument("--repository", required=True, help="ECR repository name")
-    p.add_argument("--images", required=True, help="JSON list of {source_tag, release_tag}")
-    p.set_defaults(func=cmd_tag_release_images)
-
-    p = sub.add_parser("image-exists", help="whether an image tag is already in ECR")
-    p.add_argument("--repository", required=True)
-    p.add_argument("--tag", required=True)
-    p.set_defaults(func=cmd_image_exists)
-
-    p = sub.add_parser("publish-images", help="build a service's images with Pants and push them to ECR")
+    p = sub.add_parser(
+        "publish-images", help="reuse a service's images this environment pushed, or build, push and record them"
+    )
     p.add_argument("--service", required=True)
     p.add_argument("--images", required=True, help="JSON list of planned images (other services' are ignored)")
     p.add_argument("--release-images", default="[]", help="JSON list of {service, component, release_tag}")
-    p.add_argument("--repository", required=True, help="ECR repository name")
+    p.add_argument("--repository", required=True, help="the environment's ECR repository name")
     p.add_argument("--aws-account-id", required=True)
     p.add_argument("--aws-region", required=True)
     p.set_defaults(func=cmd_publish_images)
@@ -268,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", required=True, help="the Pulumi program's directory")
     p.add_argument("--stack", required=True, help="stack name, e.g. test or preview-42")
     p.add_argument("--config", default="{}", help="JSON object of config values to set first")
+    p.add_argument(
+        "--image-digests", required=True, help="JSON {component: sha256:...}: the digests publish-images printed"
+    )
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
     p.set_defaults(func=cmd_up)
 

@@ -79,19 +79,24 @@ def up(
     repo: Path,
     qualified: str,
     work_dir: str,
-    config: Mapping[str, str],
+    config: Mapping[str, str | Mapping[str, str]],
     runner: Runner = run,
     streamer: Runner = stream,
 ) -> None:
     """Create the stack if needed, set the given config values, and run `pulumi up`.
 
-    Values are set one by one (`pulumi config set`), so the committed Pulumi.<stack>.yaml
-    settings stay as they are; only the keys given here (the image tags) change.
+    Values are set one by one (`pulumi config set`; an object's entries with `--path`), so
+    the committed Pulumi.<stack>.yaml settings stay as they are; only the keys given here
+    (the image tag and digests) change.
     """
     workdir = repo / work_dir
     runner(["pulumi", "stack", "select", "--create", "--stack", qualified], workdir)
     for key, value in sorted(config.items()):
-        runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
+        if isinstance(value, Mapping):
+            for entry, item in sorted(value.items()):
+                runner(["pulumi", "config", "set", "--path", "--stack", qualified, "--", f"{key}.{entry}", item], workdir)
+        else:
+            runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
     streamer(["pulumi", "up", "--yes", "--skip-preview", "--stack", qualified], workdir)
 
 
