@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.delivery import ecr_images, github, locked_requirements, pr_title, pulumi_stacks, release, tags
+from tools.delivery import ecr_images, github, locked_requirements, pins, pr_title, pulumi_stacks, release, tags
 from tools.delivery.plan import Context, ci_scope, plan_event
 from tools.delivery.services import discover_services, read_pulumi_project
 
@@ -217,6 +217,30 @@ def cmd_locked_requirements(args: argparse.Namespace) -> None:
     write_outputs({"requirements": written, "resolves": sorted(written)})
 
 
+def cmd_pin_pulumi_cli(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    write_outputs({"version": pins.locked_pulumi_version(repo), "changed": pins.pin_pulumi_cli(repo)})
+
+
+def cmd_base_images(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    if args.update:
+        client = pins.RegistryClient(args.docker_hub)
+        try:
+            changed = pins.update_base_images(repo, client.digest)
+        except (LookupError, OSError) as error:
+            raise SystemExit(f"error: cannot read a base image digest: {error}") from error
+        write_outputs({"changed": changed})
+        return
+    unpinned = pins.unpinned_base_images(repo)
+    write_outputs({"unpinned": unpinned})
+    if unpinned:
+        raise SystemExit(
+            "error: base images without a digest (pin them with `python3 -m tools.delivery base-images --update`):\n"
+            + "\n".join(f"  {line}" for line in unpinned)
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m tools.delivery", description=__doc__.splitlines()[0])
     parser.add_argument("--repo", default=".", help="repository root (default: current directory)")
@@ -298,6 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lockfiles", default="lockfiles", help="folder of Pants lockfiles (default: lockfiles)")
     p.add_argument("--output", required=True, help="folder to write the requirements files to")
     p.set_defaults(func=cmd_locked_requirements)
+
+    p = sub.add_parser("pin-pulumi-cli", help="set every workflow's pulumi-version to the locked pulumi SDK's")
+    p.set_defaults(func=cmd_pin_pulumi_cli)
+
+    p = sub.add_parser("base-images", help="list Dockerfile base images without a digest, or pin them (--update)")
+    p.add_argument("--update", action="store_true", help="pin every FROM to the digest its tag points at now")
+    p.add_argument("--docker-hub", default="https://registry-1.docker.io", help="registry for unqualified images")
+    p.set_defaults(func=cmd_base_images)
     return parser
 
 
