@@ -25,6 +25,9 @@ ENVIRONMENTS = ("test", "prod", "preview")
 # The branch whose pushes deploy each trusted environment (previews come from pull requests).
 DEPLOY_BRANCHES = {"test": "dev", "prod": "main"}
 
+# The name of ci.yml's job: the status check the deploy branches' ruleset requires.
+CI_STATUS_CHECK = "tailor, lint, check, test"
+
 _PREVIEW_STACK = re.compile(r"preview-([1-9][0-9]{0,6})")
 
 # Keys every taggable resource carries (see tags_for and the "tags-required" policy rule).

@@ -1,0 +1,158 @@
+"""The repository's GitHub settings as code (pulumi-github), so the trust model does not rest
+on settings someone must click and nobody checks:
+
+- the OIDC subject-claim template: exactly the claim keys the foundation's trust policies
+  are written for (its ``githubSubjectClaimKeys`` output), job_workflow_ref included;
+- environments ``test`` (deploys only from ``dev``), ``prod`` (only from ``main``, with
+  required reviewers who may not approve their own run, no admin bypass), ``preview`` and
+  ``foundation`` (pull requests, whose roles cannot write what test or prod run);
+- each environment's ``AWS_ROLE_ARN`` variable, from the foundation's outputs;
+- rulesets: ``main`` and ``dev`` only through pull requests that pass CI, never force-pushed
+  or deleted; release tags (``*-v*``) never moved or deleted.
+
+``main`` is what ``pulumi up`` runs (through __main__.py); the tests run it under mocks.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_github as github
+
+from stack.infra.conventions import CI_STATUS_CHECK, DEPLOY_BRANCHES, foundation_stack_reference
+
+# Environments and the branch each deploys from; None: any branch (pull requests).
+ENVIRONMENT_BRANCHES: dict[str, str | None] = {
+    "test": DEPLOY_BRANCHES["test"],
+    "prod": DEPLOY_BRANCHES["prod"],
+    "preview": None,
+    "foundation": None,
+}
+RELEASE_TAGS = "refs/tags/*-v*"
+
+
+@dataclass(frozen=True)
+class Reviewers:
+    users: tuple[int, ...]
+    teams: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, value: Mapping[str, Any] | None) -> "Reviewers":
+        value = value or {}
+        unknown = set(value) - {"users", "teams"}
+        if unknown:
+            raise ValueError(f"config 'prodReviewers' has unknown keys {sorted(unknown)}; use users, teams")
+        try:
+            users, teams = (tuple(int(i) for i in value.get(key) or ()) for key in ("users", "teams"))
+        except (TypeError, ValueError) as error:
+            raise ValueError("config 'prodReviewers': users and teams are lists of numeric GitHub ids") from error
+        if not users and not teams:
+            raise ValueError(
+                "config 'prodReviewers' names nobody: prod deploys need at least one reviewer. Add numeric ids, "
+                "e.g. `gh api users/<login> --jq .id` under users or `gh api orgs/<org>/teams/<team> --jq .id` "
+                "under teams"
+            )
+        return cls(users=users, teams=teams)
+
+
+def environment(
+    name: str, repository: str, branch: str | None, reviewers: Reviewers | None
+) -> github.RepositoryEnvironment:
+    protected = {"prevent_self_review": True, "can_admins_bypass": False} if reviewers else {}
+    env = github.RepositoryEnvironment(
+        name,
+        repository=repository,
+        environment=name,
+        reviewers=[github.RepositoryEnvironmentReviewerArgs(users=list(reviewers.users), teams=list(reviewers.teams))]
+        if reviewers
+        else None,
+        deployment_branch_policy=github.RepositoryEnvironmentDeploymentBranchPolicyArgs(
+            protected_branches=False, custom_branch_policies=True
+        )
+        if branch
+        else None,
+        **protected,
+    )
+    if branch:
+        github.RepositoryEnvironmentDeploymentPolicy(
+            f"{name}-from-{branch}",
+            repository=repository,
+            environment=env.environment,
+            branch_pattern=branch,
+        )
+    return env
+
+
+def rulesets(repository: str, branches: Sequence[str]) -> None:
+    github.RepositoryRuleset(
+        "deploy-branches",
+        name="deploy branches",
+        repository=repository,
+        target="branch",
+        enforcement="active",
+        conditions=github.RepositoryRulesetConditionsArgs(
+            ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                includes=[f"refs/heads/{branch}" for branch in branches], excludes=[]
+            )
+        ),
+        rules=github.RepositoryRulesetRulesArgs(
+            deletion=True,
+            non_fast_forward=True,
+            pull_request=github.RepositoryRulesetRulesPullRequestArgs(
+                required_approving_review_count=1,
+                dismiss_stale_reviews_on_push=True,
+                require_last_push_approval=True,
+            ),
+            required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
+                required_checks=[
+                    github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(context=CI_STATUS_CHECK)
+                ]
+            ),
+        ),
+    )
+    github.RepositoryRuleset(
+        "release-tags",
+        name="release tags",
+        repository=repository,
+        target="tag",
+        enforcement="active",
+        conditions=github.RepositoryRulesetConditionsArgs(
+            ref_name=github.RepositoryRulesetConditionsRefNameArgs(includes=[RELEASE_TAGS], excludes=[])
+        ),
+        # Creating stays open: the release job creates them with the workflow token.
+        rules=github.RepositoryRulesetRulesArgs(deletion=True, update=True, non_fast_forward=True),
+    )
+
+
+def main() -> None:
+    config = pulumi.Config()
+    repository = config.require("repository")
+    reviewers = Reviewers.parse(config.get_object("prodReviewers"))
+    foundation = pulumi.StackReference(
+        config.get("foundationStack") or foundation_stack_reference(pulumi.get_organization())
+    )
+
+    # Exactly the keys the foundation's trust policies were rendered with.
+    template = github.ActionsRepositoryOidcSubjectClaimCustomizationTemplate(
+        "oidc-subject",
+        repository=repository,
+        use_default=False,
+        include_claim_keys=foundation.require_output("githubSubjectClaimKeys"),
+    )
+    ci_roles = foundation.require_output("ciRoleArns")
+    role_arns = {env: ci_roles.apply(lambda arns, e=env: arns[e]) for env in ("test", "prod", "preview")}
+    role_arns["foundation"] = foundation.require_output("foundationPreviewRoleArn")
+    for name, branch in ENVIRONMENT_BRANCHES.items():
+        env = environment(name, repository, branch, reviewers if name == "prod" else None)
+        github.ActionsEnvironmentVariable(
+            f"{name}-aws-role-arn",
+            repository=repository,
+            environment=env.environment,
+            variable_name="AWS_ROLE_ARN",
+            value=role_arns[name],
+        )
+    rulesets(repository, sorted(set(DEPLOY_BRANCHES.values())))
+
+    pulumi.export("subjectClaimKeys", template.include_claim_keys)
+    pulumi.export("environments", sorted(ENVIRONMENT_BRANCHES))
