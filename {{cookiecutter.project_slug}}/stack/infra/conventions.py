@@ -98,7 +98,9 @@ def image_repository_name(environment: str, project_slug: str = PROJECT_SLUG) ->
 
 def ci_role_name(environment: str, project_slug: str = PROJECT_SLUG) -> str:
     """The role GitHub Actions jobs of ``environment`` assume (``foundation``: the preview role)."""
-    return f"{project_slug}-ci-foundation-preview" if environment == "foundation" else f"{project_slug}-ci-{environment}"
+    if environment == "foundation":
+        return f"{project_slug}-ci-foundation-preview"
+    return f"{project_slug}-ci-{environment}"
 
 
 def image_name(service: str, component: str) -> str:

@@ -89,7 +89,7 @@ def update_base_images(repo: Path, lookup: DigestLookup) -> list[str]:
         text = dockerfile.read_text(encoding="utf-8")
         stages = _stages(text)
 
-        def pinned(match: re.Match[str]) -> str:
+        def pinned(match: re.Match[str], stages: set[str] = stages) -> str:
             image, tag = match.group("image"), match.group("tag") or "latest"
             if image.lower() == "scratch" or image.lower() in stages:
                 return match.group(0)
@@ -142,7 +142,8 @@ class RegistryClient:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                     digest = response.headers.get("Docker-Content-Digest", "")
             except urllib.error.HTTPError as error:
-                token = self._token(error.headers.get("WWW-Authenticate", ""), repository) if error.code == 401 else None
+                challenge = error.headers.get("WWW-Authenticate", "")
+                token = self._token(challenge, repository) if error.code == 401 else None
                 if token is None or "Authorization" in headers:
                     raise LookupError(f"{image}:{tag}: the registry answered {error.code} for {url}") from error
                 headers["Authorization"] = f"Bearer {token}"

@@ -94,7 +94,8 @@ def up(
     for key, value in sorted(config.items()):
         if isinstance(value, Mapping):
             for entry, item in sorted(value.items()):
-                runner(["pulumi", "config", "set", "--path", "--stack", qualified, "--", f"{key}.{entry}", item], workdir)
+                path = f"{key}.{entry}"
+                runner(["pulumi", "config", "set", "--path", "--stack", qualified, "--", path, item], workdir)
         else:
             runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
     streamer(["pulumi", "up", "--yes", "--skip-preview", "--stack", qualified], workdir)

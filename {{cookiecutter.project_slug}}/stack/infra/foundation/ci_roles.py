@@ -153,4 +153,3 @@ class FoundationPreviewRole(pulumi.ComponentResource):
         )
         self.arn = role.arn
         self.register_outputs({"arn": self.arn})
-

@@ -273,9 +273,7 @@ def service_stacks_of(environment: str) -> str:
     return "preview-*" if environment == "preview" else environment
 
 
-def pulumi_state_statements(
-    state_bucket: str, stacks: str, *, write: bool, project: str = "*"
-) -> list[dict[str, Any]]:
+def pulumi_state_statements(state_bucket: str, stacks: str, *, write: bool, project: str = "*") -> list[dict[str, Any]]:
     """A self-managed (S3) backend's files of the stacks named ``stacks`` in ``project``,
     read and written (or only read, with writes to their lock files: a preview locks).
 
@@ -359,5 +357,3 @@ def observability_and_secrets_statements(
             }
         )
     return statements
-
-

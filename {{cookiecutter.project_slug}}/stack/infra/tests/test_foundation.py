@@ -225,7 +225,8 @@ def ecr_writes_allowed(policy):
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         for action in actions:
             for write in ECR_WRITES:
-                if action == write or action in ("*", "ecr:*") or (action.endswith("*") and write.startswith(action[:-1])):
+                wildcard = action.endswith("*") and write.startswith(action[:-1])
+                if action == write or wildcard:
                     allowed |= {(write, resource) for resource in resources}
     return allowed
 

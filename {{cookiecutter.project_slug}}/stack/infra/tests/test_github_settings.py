@@ -14,6 +14,10 @@ from stack.infra.tests.test_foundation import OIDC, run_foundation
 
 PROJECT_DIR = Path("stack/infra/foundation/github")
 REVIEWERS = {"users": [1001], "teams": [2002]}
+TEMPLATE = (
+    "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate"
+    ":ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
+)
 
 
 def run_settings(foundation_result, entry=program.main, **overrides):
@@ -70,13 +74,9 @@ def test_committed_settings_are_this_repository():
         program.Reviewers.parse(config["prodReviewers"])
 
 
-@pytest.mark.parametrize(
-    ("environment", "ref"), [("prod", "refs/heads/main"), ("test", "refs/heads/dev")]
-)
+@pytest.mark.parametrize(("environment", "ref"), [("prod", "refs/heads/main"), ("test", "refs/heads/dev")])
 def test_the_deploy_jobs_token_subject_is_exactly_what_the_role_trusts(foundation, settings, environment, ref):
-    [template] = settings.of_type(
-        "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
-    )
+    [template] = settings.of_type(TEMPLATE)
     assert template.inputs["useDefault"] is False
     keys = template.inputs["includeClaimKeys"]
     assert "job_workflow_ref" in keys
@@ -89,16 +89,15 @@ def test_the_deploy_jobs_token_subject_is_exactly_what_the_role_trusts(foundatio
 
 def test_immutable_ids_flow_from_the_foundation_into_the_template():
     foundation = run_foundation(githubRepositoryOwnerId="11", githubRepositoryId="22")
-    [template] = run_settings(foundation).of_type(
-        "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
-    )
+    [template] = run_settings(foundation).of_type(TEMPLATE)
     keys = template.inputs["includeClaimKeys"]
     claims = token_claims("prod", "deploy-stacks.yml", "refs/heads/main", owner_id="11", repository_id="22")
     assert trusted_subjects(foundation, "prod") == [github_subject(claims, keys)]
 
 
 def environments(settings):
-    return {e.inputs["environment"]: e.inputs for e in settings.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")}
+    found = settings.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")
+    return {e.inputs["environment"]: e.inputs for e in found}
 
 
 def test_prod_deploys_only_from_main_after_a_review_nobody_gives_themselves(settings):
@@ -107,10 +106,10 @@ def test_prod_deploys_only_from_main_after_a_review_nobody_gives_themselves(sett
     prod = envs["prod"]
     assert prod["reviewers"] == [REVIEWERS]
     assert (prod["preventSelfReview"], prod["canAdminsBypass"]) == (True, False)
-    branches = {
-        p.inputs["environment"]: p.inputs["branchPattern"]
-        for p in settings.of_type("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy")
-    }
+    policies = settings.of_type(
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+    )
+    branches = {p.inputs["environment"]: p.inputs["branchPattern"] for p in policies}
     assert branches == {"prod": "main", "test": "dev"}
     for name in ("prod", "test"):
         assert envs[name]["deploymentBranchPolicy"] == {"protectedBranches": False, "customBranchPolicies": True}
@@ -154,5 +153,6 @@ def test_bad_reviewer_settings_name_the_fix(reviewers, message):
 
 
 def test_entry_point_pulumi_runs_builds_the_same_stack(foundation):
-    result = run_settings(foundation, entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
+    entry = PROJECT_DIR / "__main__.py"
+    result = run_settings(foundation, entry=lambda: runpy.run_path(str(entry), run_name="__main__"))
     assert result.outputs["environments"] == ["foundation", "preview", "prod", "test"]

@@ -161,7 +161,8 @@ def test_release_tag_of_a_missing_image_names_it() -> None:
             )
         }
     )
-    with pytest.raises(LookupError, match=f"acme-services-test@{DIGEST_A} cannot be released as reports-v1.0.0: Requested"):
+    expected = f"acme-services-test@{DIGEST_A} cannot be released as reports-v1.0.0: Requested image not found"
+    with pytest.raises(LookupError, match=expected):
         ecr_images.add_tag("acme-services-test", DIGEST_A, "reports-v1.0.0", runner=cli)
 
 
@@ -346,7 +347,9 @@ def test_a_rerun_reuses_only_images_this_environment_recorded_pushing(tmp_path: 
     ],
 )
 def test_a_planned_tag_this_environment_did_not_push_is_never_deployed(tmp_path: Path, records) -> None:
-    planted = FakeEcr(tags={"reports-main-abc": DIGEST_C}, records=records, pushes={"reports-worker-main-abc": DIGEST_B})
+    planted = FakeEcr(
+        tags={"reports-main-abc": DIGEST_C}, records=records, pushes={"reports-worker-main-abc": DIGEST_B}
+    )
 
     with pytest.raises(ecr_images.UntrustedImageError) as error:
         publish(tmp_path, planted)

@@ -45,7 +45,7 @@ class Registry(BaseHTTPRequestHandler):
         _, _, repository_and_tag = self.path.partition("/v2/")
         repository, _, tag = repository_and_tag.partition("/manifests/")
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            port = self.server.server_address[1]
+            port = int(self.server.server_address[1])  # type: ignore[index]
             self.send_response(401)
             self.send_header("WWW-Authenticate", f'Bearer realm="http://127.0.0.1:{port}/token",service="test"')
             self.end_headers()
@@ -86,9 +86,7 @@ def test_base_images_are_pinned_to_the_digest_their_tag_points_at(tmp_path: Path
         tmp_path / "modules/reports/backend/worker/Dockerfile",
         f"FROM python:3.11-slim@{OLD} AS base\nFROM base\nFROM scratch\n",
     )
-    assert pins.unpinned_base_images(tmp_path) == [
-        "modules/reports/backend/api/Dockerfile:2: FROM python:3.11-slim"
-    ]
+    assert pins.unpinned_base_images(tmp_path) == ["modules/reports/backend/api/Dockerfile:2: FROM python:3.11-slim"]
 
     changed = pins.update_base_images(tmp_path, pins.RegistryClient(registry).digest)
 

@@ -9,6 +9,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
 
-from stack.infra.foundation.github.program import main  # noqa: E402
+from stack.infra.foundation.github.program import main
 
 main()

@@ -59,11 +59,13 @@ class Reviewers:
 def environment(
     name: str, repository: str, branch: str | None, reviewers: Reviewers | None
 ) -> github.RepositoryEnvironment:
-    protected = {"prevent_self_review": True, "can_admins_bypass": False} if reviewers else {}
     env = github.RepositoryEnvironment(
         name,
         repository=repository,
         environment=name,
+        # With reviewers: nobody approves their own run, and admins cannot skip the review.
+        prevent_self_review=True if reviewers else None,
+        can_admins_bypass=False if reviewers else None,
         reviewers=[github.RepositoryEnvironmentReviewerArgs(users=list(reviewers.users), teams=list(reviewers.teams))]
         if reviewers
         else None,
@@ -72,7 +74,6 @@ def environment(
         )
         if branch
         else None,
-        **protected,
     )
     if branch:
         github.RepositoryEnvironmentDeploymentPolicy(
@@ -125,6 +126,10 @@ def rulesets(repository: str, branches: Sequence[str]) -> None:
     )
 
 
+def _entry(values: pulumi.Output[Any], key: str) -> pulumi.Output[str]:
+    return values.apply(lambda found: str(found[key]))
+
+
 def main() -> None:
     config = pulumi.Config()
     repository = config.require("repository")
@@ -141,7 +146,7 @@ def main() -> None:
         include_claim_keys=foundation.require_output("githubSubjectClaimKeys"),
     )
     ci_roles = foundation.require_output("ciRoleArns")
-    role_arns = {env: ci_roles.apply(lambda arns, e=env: arns[e]) for env in ("test", "prod", "preview")}
+    role_arns = {env: _entry(ci_roles, env) for env in ("test", "prod", "preview")}
     role_arns["foundation"] = foundation.require_output("foundationPreviewRoleArn")
     for name, branch in ENVIRONMENT_BRANCHES.items():
         env = environment(name, repository, branch, reviewers if name == "prod" else None)
