@@ -381,3 +381,28 @@ def test_semantic_release_versions_each_service_from_its_own_commits(release_rep
     stable = _release(repo, "main")
     assert [(r["tag"], r["prerelease"]) for r in stable] == [("reports-v1.1.0", False)]
     assert git(repo, "tag", "--list", "billing-*").split() == ["billing-v1.0.0"]
+
+
+def _trust_table(path: Path) -> str:
+    text = path.read_text()
+    start, end = text.index("<!-- trust-model-table -->"), text.index("<!-- /trust-model-table -->")
+    return text[start:end]
+
+
+def test_both_delivery_and_infrastructure_docs_show_the_one_trust_model_table(project: Path) -> None:
+    table = _trust_table(project / "docs/delivery.md")
+    assert table == _trust_table(project / "docs/infrastructure.md")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    # Every workflow appears, and every role the foundation creates, with the repository it may push to.
+    for path in workflow_files(project):
+        assert f"`{path.name}`" in table, f"the trust model table does not say what {path.name} may do"
+    for environment in ("test", "prod", "preview"):
+        assert f"`acme-services-ci-{environment}`" in table and f"`acme-services-{environment}`" in table
+    assert "`acme-services-ci-foundation-preview`" in table
+    assert len(rows) == 7
+
+
+def test_the_deploy_branches_ruleset_requires_the_ci_job_that_exists(project: Path) -> None:
+    conventions = (project / "stack/infra/conventions.py").read_text()
+    [required] = re.findall(r'^CI_STATUS_CHECK = "([^"]+)"$', conventions, re.M)
+    assert load(project / ".github/workflows/ci.yml")["jobs"]["pants"]["name"] == required
