@@ -85,19 +85,30 @@ def environment(
     return env
 
 
-def rulesets(repository: str, branches: Sequence[str]) -> None:
+def ruleset(
+    name: str, repository: str, target: str, refs: Sequence[str], rules: github.RepositoryRulesetRulesArgs
+) -> None:
     github.RepositoryRuleset(
-        "deploy-branches",
-        name="deploy branches",
+        name,
+        name=name.replace("-", " "),
         repository=repository,
-        target="branch",
+        target=target,
         enforcement="active",
         conditions=github.RepositoryRulesetConditionsArgs(
-            ref_name=github.RepositoryRulesetConditionsRefNameArgs(
-                includes=[f"refs/heads/{branch}" for branch in branches], excludes=[]
-            )
+            ref_name=github.RepositoryRulesetConditionsRefNameArgs(includes=list(refs), excludes=[])
         ),
-        rules=github.RepositoryRulesetRulesArgs(
+        rules=rules,
+    )
+
+
+def rulesets(repository: str, branches: Sequence[str]) -> None:
+    required_check = github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(context=CI_STATUS_CHECK)
+    ruleset(
+        "deploy-branches",
+        repository,
+        "branch",
+        [f"refs/heads/{branch}" for branch in branches],
+        github.RepositoryRulesetRulesArgs(
             deletion=True,
             non_fast_forward=True,
             pull_request=github.RepositoryRulesetRulesPullRequestArgs(
@@ -106,23 +117,17 @@ def rulesets(repository: str, branches: Sequence[str]) -> None:
                 require_last_push_approval=True,
             ),
             required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
-                required_checks=[
-                    github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(context=CI_STATUS_CHECK)
-                ]
+                required_checks=[required_check]
             ),
         ),
     )
-    github.RepositoryRuleset(
+    # Creating stays open: the release job creates release tags with the workflow token.
+    ruleset(
         "release-tags",
-        name="release tags",
-        repository=repository,
-        target="tag",
-        enforcement="active",
-        conditions=github.RepositoryRulesetConditionsArgs(
-            ref_name=github.RepositoryRulesetConditionsRefNameArgs(includes=[RELEASE_TAGS], excludes=[])
-        ),
-        # Creating stays open: the release job creates them with the workflow token.
-        rules=github.RepositoryRulesetRulesArgs(deletion=True, update=True, non_fast_forward=True),
+        repository,
+        "tag",
+        [RELEASE_TAGS],
+        github.RepositoryRulesetRulesArgs(deletion=True, update=True, non_fast_forward=True),
     )
 
 
