@@ -147,14 +147,16 @@ def cmd_up(args: argparse.Namespace) -> None:
     org = args.pulumi_org or os.environ.get("PULUMI_ORG")
     if not org:
         raise SystemExit("error: give --pulumi-org or set PULUMI_ORG")
+    digests = _json_arg(args.image_digests, "--image-digests")
+    if not isinstance(digests, dict) or not digests:
+        raise SystemExit(
+            "error: --image-digests must be a JSON object {component: sha256:...}, the `digests` publish-images "
+            "printed: a stack runs only images this run pushed or verified"
+        )
     repo = Path(args.repo)
     project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
     qualified = tags.qualified_stack(org, project, args.stack)
-    config = dict(_json_arg(args.config, "--config"))
-    digests = _json_arg(args.image_digests, "--image-digests")
-    if not digests:
-        raise SystemExit("error: --image-digests is empty: a stack runs only images this run pushed or verified")
-    config["imageDigests"] = digests
+    config = {**_json_arg(args.config, "--config"), "imageDigests": digests}
     pulumi_stacks.up(repo, qualified, args.work_dir, config)
     write_outputs({"stack": qualified})
 
