@@ -173,6 +173,8 @@ def test_dependency_audit_scans_every_lockfile_with_a_pinned_pip_audit(project: 
     [job] = document["jobs"].values()
     runs = "\n".join(step.get("run", "") for step in job["steps"])
     assert "--require-hashes -r .github/requirements/pip-audit.txt" in runs and "--no-deps --disable-pip" in runs
+    # The tools that deploy jobs install are audited like the lockfiles.
+    assert "for file in locked-requirements/*.txt .github/requirements/*.txt; do" in runs
     for step in job["steps"]:
         if "uses" in step:
             assert THIRD_PARTY_PIN.match(step["uses"].split()[0])
