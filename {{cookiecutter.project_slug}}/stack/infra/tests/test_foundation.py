@@ -1,5 +1,6 @@
 """The foundation program under mocks, with the settings committed in Pulumi.shared.yaml."""
 
+import fnmatch
 import json
 import runpy
 from pathlib import Path
@@ -296,6 +297,18 @@ def test_lifecycle_rules_keep_each_images_releases_and_deploys_apart_from_previe
     }
     # Pull request builds live apart: no burst of them can expire what test or prod run.
     assert lifecycle_rules(foundation, "preview") == {("reports-worker-pr*",): 20, ("reports-pr*",): 20}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_only_the_environments_own_role_may_write_its_image_provenance_record(foundation, environment):
+    # tools/delivery/ecr_images.py records digests at /<repository>-image-digests/<image>.
+    record = (
+        f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{PROJECT_SLUG}-{environment}-image-digests/reports"
+    )
+    for role in ENVIRONMENTS:
+        own = {s["Sid"]: s for s in deploy_policy(foundation, role)["Statement"]}["OwnParameters"]
+        assert "ssm:PutParameter" in own["Action"]
+        assert fnmatch.fnmatchcase(record, own["Resource"]) is (role == environment), role
 
 
 def test_retired_settings_are_refused_with_what_changed():
