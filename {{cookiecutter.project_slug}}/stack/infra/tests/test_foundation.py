@@ -538,3 +538,24 @@ def test_service_tests_mock_the_foundation_outputs_it_really_exports(foundation)
     assert set(mocked) == set(foundation.outputs)
     for key in ("ecrRepositoryUrls", "ecrRepositoryArns", "ciRoleArns", "githubSubjectClaimKeys"):
         assert mocked[key] == foundation.outputs[key], key
+
+
+def test_each_concern_is_a_component_that_registers_its_outputs(foundation):
+    components = [r for r in foundation.resources if r.type.startswith("pantstack:foundation:")]
+    assert {c.type.rsplit(":", 1)[1] for c in components} == {
+        "CiRole",
+        "EnvironmentResources",
+        "FlowLogs",
+        "FoundationPreviewRole",
+        "ImageRepositories",
+        "Network",
+    }
+    assert all(c.registered_outputs for c in components), [c.label for c in components if not c.registered_outputs]
+    children = {
+        ("aws:iam/role:Role", "ci-prod"): ("pantstack:foundation:CiRole", "ci-prod"),
+        ("aws:ecr/repository:Repository", "images-prod"): ("pantstack:foundation:ImageRepositories", "images"),
+        ("aws:ec2/vpc:Vpc", "vpc"): ("pantstack:foundation:Network", "network"),
+        ("aws:kms/key:Key", "secrets-prod"): ("pantstack:foundation:EnvironmentResources", "prod"),
+    }
+    for (child_type, child), (parent_type, parent) in children.items():
+        assert foundation.one(child_type, child).parent_urn == foundation.one(parent_type, parent).urn
