@@ -4,8 +4,8 @@
 Each concern is its own module and component: ``images`` (one ECR repository per
 environment), ``ci_roles`` with ``deploy_policy`` (who may deploy what), ``github_oidc`` (which
 jobs each role trusts), ``network`` (with its VPC endpoints), ``environment_resources``
-(secrets keys, alarm topics, access log buckets, flow logs) and ``workload_boundary``. Everything a service stack needs is exported (see
-``docs/infrastructure.md``).
+(secrets keys, alarm topics, access log buckets, flow logs) and ``workload_boundary``.
+Everything a service stack needs is exported (see ``docs/infrastructure.md``).
 """
 
 import pulumi
