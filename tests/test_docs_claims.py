@@ -45,7 +45,7 @@ def test_planted_false_claims_fail_with_page_and_line(project: Path, pants_facts
         "See `stack/infra/foundation/vpc.py`.": "stack/infra/foundation/vpc.py does not exist",
         "Set `useSpotInstances: false`.": "useSpotInstances is read nowhere",
         "The API reads `REPORTS_QUEUE_ARN`.": "REPORTS_QUEUE_ARN is read nowhere",
-        "The *Lockfiles* workflow runs daily.": "lockfiles.yml runs on cron ['23 5 * * 1'], not daily",
+        "The *Upkeep* workflow runs daily.": "lockfiles.yml runs on cron ['23 5 * * 1'], not daily",
         "`preview-sweeper.yml` runs every Monday.": "preview-sweeper.yml runs on cron",
         "`deploy-test.yml` deploys the test stack.": "no such workflow",
     }
@@ -80,7 +80,7 @@ def test_true_claims_like_the_planted_ones_pass(project: Path, pants_facts: Pant
         "`PANTS_PANTSD=false ./pants --changed-since=HEAD --changed-dependents=transitive check`",
         "`./pants generate-lockfiles --resolve=infra`, `./pants test stack/infra::`",
         "Set `useSpot: false`, `alarmThresholds` with `memoryPercent`; the API reads `REPORTS_QUEUE_URL`.",
-        "The *Lockfiles* workflow runs every Monday; `preview-sweeper.yml` runs daily at 03:17 UTC.",
+        "The *Upkeep* workflow runs every Monday; `preview-sweeper.yml` runs daily at 03:17 UTC.",
     ]:
         append(root / "docs/getting-started.md", claim)
     baseline = set(map(str, check(project, pants_facts)))
