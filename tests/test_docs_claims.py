@@ -47,7 +47,7 @@ def test_planted_false_claims_fail_with_page_and_line(project: Path, pants_facts
         "The API reads `REPORTS_QUEUE_ARN`.": "REPORTS_QUEUE_ARN is read nowhere",
         # AWS_REGION has its own name (validation_alias): the module's prefix does not apply.
         "Set `REPORTS_AWS_REGION`.": "REPORTS_AWS_REGION is read nowhere",
-        "The *Lockfiles* workflow runs daily.": "lockfiles.yml runs on cron ['23 5 * * 1'], not daily",
+        "The *Upkeep* workflow runs daily.": "lockfiles.yml runs on cron ['23 5 * * 1'], not daily",
         "`preview-sweeper.yml` runs every Monday.": "preview-sweeper.yml runs on cron",
         "`deploy-test.yml` deploys the test stack.": "no such workflow",
     }
@@ -84,7 +84,7 @@ def test_true_claims_like_the_planted_ones_pass(project: Path, pants_facts: Pant
         "Set `useSpot: false`, `alarmThresholds` with `memoryPercent`; the API reads `REPORTS_QUEUE_URL`.",
         # Fields ReportsSettings inherits from JobServiceSettings, read with its prefix.
         "The worker reads `REPORTS_QUEUE_GIVE_UP_SECONDS` and `REPORTS_RETRY_DELAY_SECONDS`.",
-        "The *Lockfiles* workflow runs every Monday; `preview-sweeper.yml` runs daily at 03:17 UTC.",
+        "The *Upkeep* workflow runs every Monday; `preview-sweeper.yml` runs daily at 03:17 UTC.",
     ]:
         append(root / "docs/getting-started.md", claim)
     baseline = set(map(str, check(project, pants_facts)))

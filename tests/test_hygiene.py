@@ -175,16 +175,28 @@ def test_pr_title_check_runs_on_a_real_event_payload(project: Path, tmp_path: Pa
     assert refused.returncode != 0 and "not a Conventional Commits header" in refused.stderr
 
 
-def test_lockfile_workflow_opens_a_pull_request_with_the_workflow_token_only(project: Path) -> None:
+def test_upkeep_workflow_proposes_lockfiles_tool_pins_and_base_image_digests_with_the_workflow_token_only(
+    project: Path,
+) -> None:
     document = load(project / WORKFLOWS / "lockfiles.yml")
+    assert document["name"] == "Upkeep"
     assert set(document[True]) == {"schedule", "workflow_dispatch"}
     [job] = document["jobs"].values()
     assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
     steps = {step.get("name"): step for step in job["steps"]}
     assert steps["Regenerate the lockfiles"]["run"] == "./pants generate-lockfiles"
+    assert steps["Pin the Pulumi CLI to the locked SDK"]["run"] == "python3 -m tools.delivery pin-pulumi-cli"
+    regenerate = steps["Regenerate the hashed tool requirements"]["run"]
+    assert "--require-hashes -r .github/requirements/pip-tools.txt" in regenerate
+    assert "piptools compile --quiet --generate-hashes" in regenerate and ".github/requirements/*.in" in regenerate
+    assert steps["Pin base images to their current digests"]["run"] == "python3 -m tools.delivery base-images --update"
+    # Every .in has its hashed .txt, and the commands the files' headers name are the ones run here.
+    for source in (project / ".github/requirements").glob("*.in"):
+        assert source.with_suffix(".txt").is_file(), source
     publish = steps["Open or update the pull request"]
     assert publish["env"]["GH_TOKEN"] == "${{ github.token }}"
     assert "gh pr create" in publish["run"] and "build(deps): regenerate lockfiles" in publish["run"]
+    assert "if git diff --quiet; then" in publish["run"] and "git add --update" in publish["run"]
     assert "secrets." not in (project / WORKFLOWS / "lockfiles.yml").read_text()
 
 
@@ -193,7 +205,9 @@ def test_dependency_audit_scans_every_lockfile_with_a_pinned_pip_audit(project: 
     assert "schedule" in document[True] and "pull_request" in document[True]
     [job] = document["jobs"].values()
     runs = "\n".join(step.get("run", "") for step in job["steps"])
-    assert '"pip-audit==' in runs and "--no-deps --disable-pip" in runs
+    assert "--require-hashes -r .github/requirements/pip-audit.txt" in runs and "--no-deps --disable-pip" in runs
+    # The tools that deploy jobs install are audited like the lockfiles.
+    assert "for file in locked-requirements/*.txt .github/requirements/*.txt; do" in runs
     for step in job["steps"]:
         if "uses" in step:
             assert THIRD_PARTY_PIN.match(step["uses"].split()[0])

@@ -15,8 +15,9 @@ JOB = "pants"
 
 def test_a_pull_request_checks_the_changed_targets_with_pants(act: Act, remote: Remote, tmp_path: Path) -> None:
     remote.switch("feature/tags", "main")
-    # A leaf target (no dependents) keeps the real lint, check and test run short.
-    remote.commit("test(tools): note on tags", {"tools/delivery/tests/test_tags.py": "# Checked by ci.yml.\n"})
+    # A leaf target (no dependents) keeps the real lint, check and test run short. The blank
+    # lines keep the file as black formats it (a module-level comment after a function).
+    remote.commit("test(tools): note on tags", {"tools/delivery/tests/test_tags.py": "\n\n# Checked by ci.yml.\n"})
     event = remote.pull_request(5, "feature/tags", "main", "opened")
     run = act.run(remote.work, remote.origin, "pull_request", event, "ci.yml", scratch=tmp_path / "run", timeout=900)
 

@@ -37,9 +37,10 @@ def test_an_opened_pull_request_previews_its_services_and_comments_their_urls(
     assert plan.outputs["sha"] == head
     stacks = json.loads(plan.outputs["stacks"])
     assert [s["qualified"] for s in stacks] == [STACK]
+    # Preview tags name the pull request, not its branch (docs/delivery.md, image tags).
     assert sorted(i["tag"] for i in json.loads(plan.outputs["images"])) == [
-        f"reports-feature-csv-{head[:12]}",
-        f"reports-worker-feature-csv-{head[:12]}",
+        f"reports-pr7-{head[:12]}",
+        f"reports-worker-pr7-{head[:12]}",
     ]
     assert [job.matrix["stack"] for job in run.matrix_jobs("stack")] == stacks
     assert all(job.result == "success" for job in run.matrix_jobs("stack")), run.summary()

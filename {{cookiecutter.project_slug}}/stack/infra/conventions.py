@@ -19,8 +19,14 @@ PULUMI_ORG = "{{ cookiecutter.pulumi_org }}"
 FOUNDATION_PROJECT = f"{PROJECT_SLUG}-foundation"
 FOUNDATION_STACK = "shared"
 
-# Deployment environments; each has its own CI role in the foundation.
+# Deployment environments; each has its own CI role and image repository in the foundation.
 ENVIRONMENTS = ("test", "prod", "preview")
+
+# The branch whose pushes deploy each trusted environment (previews come from pull requests).
+DEPLOY_BRANCHES = {"test": "dev", "prod": "main"}
+
+# The name of ci.yml's job: the status check the deploy branches' ruleset requires.
+CI_STATUS_CHECK = "tailor, lint, check, test"
 
 _PREVIEW_STACK = re.compile(r"preview-([1-9][0-9]{0,6})")
 
@@ -82,12 +88,27 @@ def environment_name_pattern(environment: str, project_slug: str = PROJECT_SLUG)
     return f"{project_slug}-{environment}-*"
 
 
+def image_repository_name(environment: str, project_slug: str = PROJECT_SLUG) -> str:
+    """The ECR repository of one environment's images. Only that environment's CI role may
+    push to it, so a pull request (preview role) can never write an image test or prod runs."""
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"unknown environment {environment!r}; expected one of {ENVIRONMENTS}")
+    return f"{project_slug}-{environment}"
+
+
+def ci_role_name(environment: str, project_slug: str = PROJECT_SLUG) -> str:
+    """The role GitHub Actions jobs of ``environment`` assume (``foundation``: the preview role)."""
+    if environment == "foundation":
+        return f"{project_slug}-ci-foundation-preview"
+    return f"{project_slug}-ci-{environment}"
+
+
 def image_name(service: str, component: str) -> str:
-    """The name part of a service image's tag in the shared ECR repository.
+    """The name part of a service image's tag in its environment's ECR repository.
 
     The API image is named after the service and other images add their component:
-    ``reports-<tag>``, ``reports-worker-<tag>``; releases ``reports-v1.2.0``,
-    ``reports-worker-v1.2.0``. tools/delivery/tags.py builds the same names.
+    ``reports-main-<sha>``, ``reports-worker-main-<sha>``, ``reports-pr42-<sha>``; releases
+    ``reports-v1.2.0``, ``reports-worker-v1.2.0``. tools/delivery/tags.py builds the same names.
     """
     return service if component == "api" else f"{service}-{component}"
 

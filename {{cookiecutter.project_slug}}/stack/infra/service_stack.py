@@ -4,13 +4,16 @@ One program serves every stack; the stack name picks the environment (``test``,
 ``prod`` or ``preview-<pull request>``, see stack.infra.conventions.Environment). Settings
 come from Pulumi.<stack>.yaml over the environment's defaults below; preview stacks have
 no settings file and run on the defaults, with the foundation found from the Pulumi
-organization. ``imageTag`` is always required: CI sets it to the tag it just pushed.
+organization. ``imageTag`` and ``imageDigests`` are always required: CI sets them to the
+build it just pushed or verified, and every task runs its image by digest
+(``<repository>@sha256:...``), never by a tag that could be made to point elsewhere.
 
 A module's ``infrastructure/program.py`` describes the module with a ``ServiceSpec`` and
 calls ``deploy``; what every service gets (and what the policy checks) lives here.
 """
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -32,10 +35,11 @@ from stack.infra.components import (
 )
 from stack.infra.components.alarms import queue_alarms
 from stack.infra.components.task_roles import TaskPermissions
-from stack.infra.conventions import Environment, foundation_stack_reference, image_name, tags_for
+from stack.infra.conventions import Environment, foundation_stack_reference, tags_for
 from stack.infra.edge_settings import EdgeSettings, load_edge_settings
 
 S3_NAME_LIMIT = 63
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def results_bucket_name(prefix: str, account_id: str) -> str:
@@ -106,6 +110,8 @@ class Capacity:
 class ServiceConfig:
     environment: Environment
     image_tag: str
+    # Component ("api", "worker") -> the digest of its image in this environment's repository.
+    image_digests: Mapping[str, str]
     foundation_stack: str
     api: Capacity
     worker: Capacity
@@ -141,6 +147,22 @@ def parse_thresholds(values: Mapping[str, Any] | None) -> AlarmThresholds:
         defaults,
         **{known[key].name: type(getattr(defaults, known[key].name))(value) for key, value in values.items()},
     )
+
+
+def parse_image_digests(values: Mapping[str, Any] | None) -> dict[str, str]:
+    """``imageDigests: {api: sha256:..., worker: sha256:...}``, as CI sets it."""
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError(
+            "config 'imageDigests' is required: {component: sha256:<64 hex digits>}; CI sets it to the "
+            "digests it pushed (python3 -m tools.delivery up)"
+        )
+    unknown = set(values) - {"api", "worker"}
+    if unknown:
+        raise ValueError(f"config 'imageDigests' has unknown components {sorted(unknown)}; use api, worker")
+    for component, digest in values.items():
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise ValueError(f"config 'imageDigests.{component}' is {digest!r}, not sha256:<64 hex digits>")
+    return dict(values)
 
 
 def parse_secrets(values: Mapping[str, Any] | None) -> dict[str, list[str]]:
@@ -188,6 +210,7 @@ def load_config() -> ServiceConfig:
     return ServiceConfig(
         environment=environment,
         image_tag=config.require("imageTag"),
+        image_digests=parse_image_digests(config.get_object("imageDigests")),
         foundation_stack=config.get("foundationStack") or foundation_stack_reference(pulumi.get_organization()),
         api=defaults["api"].override(config.get_object("api"), "api"),
         worker=defaults["worker"].override(config.get_object("worker"), "worker"),
@@ -222,7 +245,6 @@ def deploy(spec: ServiceSpec) -> None:
         force_destroy=environment.is_preview,
     )
 
-    repository_url = foundation.require_output("ecrRepositoryUrl")
     subnets_for_tasks = foundation.require_output(
         "publicSubnetIds" if settings.assign_public_ip else "privateSubnetIds"
     )
@@ -238,6 +260,13 @@ def deploy(spec: ServiceSpec) -> None:
         """This environment's entry of a foundation output keyed by environment."""
         return foundation.require_output(output).apply(lambda values: values[environment.name])
 
+    # This environment's repository: previews can never push to test's or prod's.
+    repository_url = for_environment("ecrRepositoryUrls")
+    repository_arn = for_environment("ecrRepositoryArns")
+    components = {c for c, present in (("api", spec.has_api), ("worker", spec.has_worker)) if present}
+    missing = sorted(components - set(settings.image_digests))
+    if missing:
+        raise ValueError(f"config 'imageDigests' has no digest for {missing}: set one per image of {spec.name}")
     secrets_key_arn = for_environment("secretsKeyArns")
     # Roles of this stack may never do more than this environment's boundary allows.
     permissions_boundary_arn = for_environment("permissionsBoundaryArns")
@@ -253,8 +282,8 @@ def deploy(spec: ServiceSpec) -> None:
             cluster_name=foundation.require_output("clusterName"),
             vpc_id=foundation.require_output("vpcId"),
             subnet_ids=subnets_for_tasks,
-            image=pulumi.Output.concat(repository_url, f":{image_name(spec.name, component)}-{settings.image_tag}"),
-            repository_arn=foundation.require_output("ecrRepositoryArn"),
+            image=pulumi.Output.concat(repository_url, "@", settings.image_digests[component]),
+            repository_arn=repository_arn,
             permissions_boundary_arn=permissions_boundary_arn,
             permissions=permissions,
             tags={**tags, "component": component},
@@ -274,6 +303,7 @@ def deploy(spec: ServiceSpec) -> None:
 
     pulumi.export("environment", environment.name)
     pulumi.export("imageTag", settings.image_tag)
+    pulumi.export("imageDigests", dict(settings.image_digests))
     pulumi.export("queueUrl", queue.url)
     pulumi.export("deadLetterQueueUrl", queue.dead_letter_url)
     pulumi.export("bucketName", bucket.bucket)

@@ -315,20 +315,29 @@ def load_stack_config(project_dir: Path | str, stack: str) -> tuple[str, dict[st
     return project, {(key.removeprefix(prefix)): value for key, value in raw.items()}
 
 
+# What CI sets as a service stack's imageDigests (one digest per image it pushed or verified).
+IMAGE_DIGESTS = {"api": "sha256:" + "a" * 64, "worker": "sha256:" + "b" * 64}
+
+
 def foundation_outputs(account_id: str, region: str, project_slug: str) -> dict[str, Any]:
     """Outputs shaped like the foundation stack's, for mocking a service's StackReference."""
-    repository = f"{account_id}.dkr.ecr.{region}.amazonaws.com/{project_slug}"
+    registry = f"{account_id}.dkr.ecr.{region}.amazonaws.com"
+    environments = ("test", "prod", "preview")
     return {
         "awsAccountId": account_id,
         "awsRegion": region,
         "resourcePrefix": project_slug,
-        "ecrRepositoryUrl": repository,
-        "ecrRepositoryArn": f"arn:aws:ecr:{region}:{account_id}:repository/{project_slug}",
-        "ecrRepositoryName": project_slug,
+        "ecrRepositoryUrls": {env: f"{registry}/{project_slug}-{env}" for env in environments},
+        "ecrRepositoryArns": {
+            env: f"arn:aws:ecr:{region}:{account_id}:repository/{project_slug}-{env}" for env in environments
+        },
+        "ecrRepositoryNames": {env: f"{project_slug}-{env}" for env in environments},
         "githubOidcProviderArn": f"arn:aws:iam::{account_id}:oidc-provider/token.actions.githubusercontent.com",
+        "githubSubjectClaimKeys": ["repo", "context", "job_workflow_ref"],
         "ciRoleArns": {
             env: f"arn:aws:iam::{account_id}:role/{project_slug}-ci-{env}" for env in ("test", "prod", "preview")
         },
+        "foundationPreviewRoleArn": f"arn:aws:iam::{account_id}:role/{project_slug}-ci-foundation-preview",
         "permissionsBoundaryArns": {
             env: f"arn:aws:iam::{account_id}:policy/{project_slug}-{env}-workload-boundary"
             for env in ("test", "prod", "preview")

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.delivery import ecr_images, github, locked_requirements, pr_title, pulumi_stacks, release, tags
+from tools.delivery import ecr_images, github, locked_requirements, pins, pr_title, pulumi_stacks, release, tags
 from tools.delivery.plan import Context, ci_scope, plan_event
 from tools.delivery.services import discover_services, read_pulumi_project
 
@@ -119,42 +119,45 @@ def cmd_release(args: argparse.Namespace) -> None:
     write_outputs({"releases": releases, "images": images, "has_releases": bool(releases)})
 
 
-def cmd_tag_release_images(args: argparse.Namespace) -> None:
-    images = _json_arg(args.images, "--images")
-    for image in images:
-        ecr_images.add_tag(args.repository, image["source_tag"], image["release_tag"])
-        print(f"{args.repository}:{image['source_tag']} also tagged {image['release_tag']}", file=sys.stderr)
-    write_outputs({"tagged": [image["release_tag"] for image in images]})
-
-
-def cmd_image_exists(args: argparse.Namespace) -> None:
-    write_outputs({"exists": ecr_images.image_exists(args.repository, args.tag)})
-
-
 def cmd_publish_images(args: argparse.Namespace) -> None:
     images = [i for i in _json_arg(args.images, "--images") if i["service"] == args.service]
     releases = [r for r in _json_arg(args.release_images, "--release-images") if r["service"] == args.service]
-    pushed = ecr_images.publish_images(
-        Path(args.repo),
-        images,
-        releases,
-        registry=ecr_images.registry_of(args.aws_account_id, args.aws_region),
-        repository=args.repository,
-        region=args.aws_region,
+    try:
+        published = ecr_images.publish_images(
+            Path(args.repo),
+            images,
+            releases,
+            registry=ecr_images.registry_of(args.aws_account_id, args.aws_region),
+            repository=args.repository,
+            region=args.aws_region,
+        )
+    except ecr_images.UntrustedImageError as error:
+        raise SystemExit(f"error: {error}") from error
+    write_outputs(
+        {
+            "digests": published.digests,
+            "built": published.built,
+            "reused": published.reused,
+            "release_tags": published.release_tags,
+        }
     )
-    write_outputs({"pushed": pushed})
 
 
 def cmd_up(args: argparse.Namespace) -> None:
     org = args.pulumi_org or os.environ.get("PULUMI_ORG")
     if not org:
         raise SystemExit("error: give --pulumi-org or set PULUMI_ORG")
+    digests = _json_arg(args.image_digests, "--image-digests")
+    if not isinstance(digests, dict) or not digests:
+        raise SystemExit(
+            "error: --image-digests must be a JSON object {component: sha256:...}, the `digests` publish-images "
+            "printed: a stack runs only images this run pushed or verified"
+        )
     repo = Path(args.repo)
     project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
     qualified = tags.qualified_stack(org, project, args.stack)
-    pulumi_stacks.up(
-        repo, qualified, args.work_dir, _json_arg(args.config, "--config"), policy_packs=args.policy_pack or ()
-    )
+    config = {**_json_arg(args.config, "--config"), "imageDigests": digests}
+    pulumi_stacks.up(repo, qualified, args.work_dir, config, policy_packs=args.policy_pack or ())
     write_outputs({"stack": qualified})
 
 
@@ -216,6 +219,30 @@ def cmd_locked_requirements(args: argparse.Namespace) -> None:
     write_outputs({"requirements": written, "resolves": sorted(written)})
 
 
+def cmd_pin_pulumi_cli(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    write_outputs({"version": pins.locked_pulumi_version(repo), "changed": pins.pin_pulumi_cli(repo)})
+
+
+def cmd_base_images(args: argparse.Namespace) -> None:
+    repo = Path(args.repo)
+    if args.update:
+        client = pins.RegistryClient(args.docker_hub)
+        try:
+            changed = pins.update_base_images(repo, client.digest)
+        except (LookupError, OSError) as error:
+            raise SystemExit(f"error: cannot read a base image digest: {error}") from error
+        write_outputs({"changed": changed})
+        return
+    unpinned = pins.unpinned_base_images(repo)
+    write_outputs({"unpinned": unpinned})
+    if unpinned:
+        raise SystemExit(
+            "error: base images without a digest (pin them with `python3 -m tools.delivery base-images --update`):\n"
+            + "\n".join(f"  {line}" for line in unpinned)
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m tools.delivery", description=__doc__.splitlines()[0])
     parser.add_argument("--repo", default=".", help="repository root (default: current directory)")
@@ -247,21 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("tag-release-images", help="add release tags to the images a run pushed (ECR)")
-    p.add_argument("--repository", required=True, help="ECR repository name")
-    p.add_argument("--images", required=True, help="JSON list of {source_tag, release_tag}")
-    p.set_defaults(func=cmd_tag_release_images)
-
-    p = sub.add_parser("image-exists", help="whether an image tag is already in ECR")
-    p.add_argument("--repository", required=True)
-    p.add_argument("--tag", required=True)
-    p.set_defaults(func=cmd_image_exists)
-
-    p = sub.add_parser("publish-images", help="build a service's images with Pants and push them to ECR")
+    p = sub.add_parser(
+        "publish-images", help="reuse a service's images this environment pushed, or build, push and record them"
+    )
     p.add_argument("--service", required=True)
     p.add_argument("--images", required=True, help="JSON list of planned images (other services' are ignored)")
     p.add_argument("--release-images", default="[]", help="JSON list of {service, component, release_tag}")
-    p.add_argument("--repository", required=True, help="ECR repository name")
+    p.add_argument("--repository", required=True, help="the environment's ECR repository name")
     p.add_argument("--aws-account-id", required=True)
     p.add_argument("--aws-region", required=True)
     p.set_defaults(func=cmd_publish_images)
@@ -270,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", required=True, help="the Pulumi program's directory")
     p.add_argument("--stack", required=True, help="stack name, e.g. test or preview-42")
     p.add_argument("--config", default="{}", help="JSON object of config values to set first")
+    p.add_argument(
+        "--image-digests", required=True, help="JSON {component: sha256:...}: the digests publish-images printed"
+    )
     p.add_argument("--pulumi-org", help="Pulumi organisation (default: $PULUMI_ORG)")
     p.add_argument("--policy-pack", action="append", help="policy pack folder (repeatable): stack/infra/policy_pack")
     p.set_defaults(func=cmd_up)
@@ -304,6 +326,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lockfiles", default="lockfiles", help="folder of Pants lockfiles (default: lockfiles)")
     p.add_argument("--output", required=True, help="folder to write the requirements files to")
     p.set_defaults(func=cmd_locked_requirements)
+
+    p = sub.add_parser("pin-pulumi-cli", help="set every workflow's pulumi-version to the locked pulumi SDK's")
+    p.set_defaults(func=cmd_pin_pulumi_cli)
+
+    p = sub.add_parser("base-images", help="list Dockerfile base images without a digest, or pin them (--update)")
+    p.add_argument("--update", action="store_true", help="pin every FROM to the digest its tag points at now")
+    p.add_argument("--docker-hub", default="https://registry-1.docker.io", help="registry for unqualified images")
+    p.set_defaults(func=cmd_base_images)
     return parser
 
 

@@ -131,7 +131,9 @@ def _plan_pull_request(payload: Mapping[str, Any], ctx: Context) -> Plan:
         pr=number,
         services=services,
     )
-    _add_images_and_stacks(plan, ctx, stack, branch, head_sha)
+    # Tags name the pull request, never its branch: a branch called "main-" must not
+    # produce tags that look like a main build.
+    _add_images_and_stacks(plan, ctx, stack, tags.preview_label(number), head_sha)
     return plan
 
 
@@ -147,16 +149,17 @@ def _reason(what: str, base: str | None, services: list[str]) -> str:
     return f"{what}: {scope} affect {affected}"
 
 
-def _add_images_and_stacks(plan: Plan, ctx: Context, stack: str, branch: str, sha: str) -> None:
+def _add_images_and_stacks(plan: Plan, ctx: Context, stack: str, label: str, sha: str) -> None:
     by_name = {s.name: s for s in ctx.services}
     for name in plan.services:
         service = by_name[name]
-        suffix, image_tags = tags.image_tags(name, service.images, branch, sha)
+        suffix, image_tags = tags.image_tags(name, service.images, label, sha)
         plan.images.extend(
             {
                 "service": name,
                 "component": component,
                 "dockerfile": service.dockerfile(component),
+                "image": tags.image_prefix(name, component),
                 "tag": tag,
             }
             for component, tag in image_tags.items()
@@ -181,8 +184,9 @@ def _stack_entry(
 
 
 def stack_config(suffix: str | None) -> dict[str, str]:
-    """Pulumi config a deploy sets: `imageTag`, the suffix of the tags this run pushed (the
-    program composes {service}-{imageTag} for the API and {service}-worker-{imageTag})."""
+    """Pulumi config a deploy sets from the plan: `imageTag`, the suffix of this build's tags
+    (a label for people; the images themselves are set by digest, `imageDigests`, from
+    what the publish step pushed or verified)."""
     return {"imageTag": suffix} if suffix else {}
 
 

@@ -80,22 +80,28 @@ def up(
     repo: Path,
     qualified: str,
     work_dir: str,
-    config: Mapping[str, str],
+    config: Mapping[str, str | Mapping[str, str]],
     runner: Runner = run,
     streamer: Runner = stream,
     policy_packs: Sequence[str] = (),
 ) -> None:
     """Create the stack if needed, set the given config values, and run `pulumi up`.
 
-    Values are set one by one (`pulumi config set`), so the committed Pulumi.<stack>.yaml
-    settings stay as they are; only the keys given here (the image tags) change. With
-    policy packs (repository paths) `up` keeps its preview: stack policies run there,
-    and a mandatory violation stops the update before anything changes.
+    Values are set one by one (`pulumi config set`; an object's entries with `--path`), so
+    the committed Pulumi.<stack>.yaml settings stay as they are; only the keys given here
+    (the image tag and digests) change. With policy packs (repository paths) `up` keeps
+    its preview: stack policies run there, and a mandatory violation stops the update
+    before anything changes.
     """
     workdir = repo / work_dir
     runner(["pulumi", "stack", "select", "--create", "--stack", qualified], workdir)
     for key, value in sorted(config.items()):
-        runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
+        if isinstance(value, Mapping):
+            for entry, item in sorted(value.items()):
+                path = f"{key}.{entry}"
+                runner(["pulumi", "config", "set", "--path", "--stack", qualified, "--", path, item], workdir)
+        else:
+            runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
     packs = _policy_pack_args(repo, policy_packs)
     skip = [] if packs else ["--skip-preview"]
     streamer(["pulumi", "up", "--yes", *skip, *packs, "--stack", qualified], workdir)

@@ -7,10 +7,13 @@ All services share the foundation's single ECR repository, so a tag says whose i
     {service}-v{version}                 a released API image, e.g. reports-v1.2.0
     {service}-{component}-v{version}     other released images, e.g. reports-worker-v1.2.0
 
-where suffix is {branch}-{sha}. A service's Pulumi program takes the suffix as its `imageTag`
-config and composes the same names (stack/infra/service_stack.py), and the foundation's ECR
-lifecycle rules match these prefixes (release tags `<image>-v*`). The git tag of a release
-is {service}-v{version}, the same as its API image's tag.
+where suffix is {label}-{sha}: the label is the deploy branch (`dev`, `main`) for pushes and
+`pr{number}` for pull requests, so no branch name can make a preview tag look like a deploy's
+(and previews push to their own repository anyway). Each environment has its own repository
+(`<project>-test`, `<project>-prod`, `<project>-preview`) whose ECR lifecycle rules match these
+prefixes (release tags `<image>-v*`). Deploys pass the suffix as `imageTag` (a label) and the
+digests as `imageDigests`: the stack runs images by digest. The git tag of a release is
+{service}-v{version}, the same as its API image's tag.
 """
 
 from __future__ import annotations
@@ -79,6 +82,13 @@ def release_tag(service: str, component: str, version: str) -> str:
 def git_release_tag(service: str, version: str) -> str:
     """The git tag semantic-release creates for a service release."""
     return f"{service}-v{version}"
+
+
+def preview_label(pr_number: int) -> str:
+    """What a pull request's image tags carry instead of its branch name: ``pr42``."""
+    if pr_number < 1:
+        raise ValueError(f"not a pull request number: {pr_number}")
+    return f"pr{pr_number}"
 
 
 def preview_stack(pr_number: int) -> str:

@@ -132,6 +132,7 @@ def create_access_log_bucket(
     account_id: str,
     retention_days: int,
     tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions | None = None,
 ) -> PrivateBucket:
     """Where an environment's load balancers write access logs (one prefix each):
     private, SSE-S3 encrypted (the only encryption ELB log delivery supports), objects
@@ -160,6 +161,7 @@ def create_access_log_bucket(
         versioned=False,
         expire_days=retention_days,
         extra_statements=lambda arn: delivery.arn.apply(lambda elb_arn: statements(arn, elb_arn)),
+        opts=opts,
     )
 
 

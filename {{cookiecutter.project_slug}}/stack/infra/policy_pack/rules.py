@@ -246,17 +246,19 @@ def oidc_trust_pinned(resources: Sequence[Resource], context: PolicyContext) -> 
             equals = condition.get("StringEquals") or {}
             if _as_list(equals.get(f"{GITHUB_OIDC_HOST}:aud")) != ["sts.amazonaws.com"]:
                 yield Violation(rule, role.label, "does not pin the token audience to sts.amazonaws.com")
-            if condition.keys() - {"StringEquals"}:
-                yield Violation(
-                    rule, role.label, f"uses {sorted(condition.keys() - {'StringEquals'})}: only exact matches allowed"
-                )
-            subjects = _as_list(equals.get(f"{GITHUB_OIDC_HOST}:sub", []))
+            if condition.keys() - {"StringEquals", "StringLike"}:
+                unexpected = sorted(condition.keys() - {"StringEquals", "StringLike"})
+                yield Violation(rule, role.label, f"uses {unexpected}: only exact matches (and refs matched by *)")
+            like = (condition.get("StringLike") or {}).get(f"{GITHUB_OIDC_HOST}:sub", [])
+            subjects = _as_list(equals.get(f"{GITHUB_OIDC_HOST}:sub", [])) + _as_list(like)
             if not subjects:
                 yield Violation(rule, role.label, "does not pin the token subject (sub)")
-            for subject in subjects:
-                if any(ch in str(subject) for ch in "*?"):
+            for subject in map(str, subjects):
+                # Only the ref of a job_workflow_ref may be open (pull requests: refs/pull/<n>/merge).
+                pinned = subject.rsplit("@", 1)[0] if "@" in subject else subject
+                if any(ch in pinned for ch in "*?") or (subject != pinned and "?" in subject):
                     yield Violation(rule, role.label, f"subject {subject!r} contains a wildcard")
-                elif not any(str(subject).startswith(prefix) for prefix in context.github_subjects):
+                elif not any(subject.startswith(prefix) for prefix in context.github_subjects):
                     yield Violation(rule, role.label, f"subject {subject!r} is not this repository's")
 
 

@@ -1,5 +1,6 @@
 """The foundation program under mocks, with the settings committed in Pulumi.shared.yaml."""
 
+import fnmatch
 import json
 import runpy
 import shutil
@@ -17,11 +18,13 @@ from stack.infra.conventions import (
     GITHUB_REPOSITORY,
     PROJECT_SLUG,
 )
+from stack.infra.foundation import config as foundation_config
 from stack.infra.foundation import program
 from stack.infra.policy import PolicyContext, PolicyViolationError, enforce
 from stack.infra.testing import (
     PULUMI_VIRTUALENV,
     RecordingMocks,
+    foundation_outputs,
     load_stack_config,
     pulumi_project_problems,
     run_program,
@@ -30,6 +33,8 @@ from stack.infra.testing import (
 PROJECT_DIR = Path("stack/infra/foundation")
 OIDC = "token.actions.githubusercontent.com"
 REPO_SUBJECT = f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:"
+WORKFLOWS = f"{GITHUB_OWNER}/{GITHUB_REPOSITORY}/.github/workflows"
+ENVIRONMENTS = ("test", "prod", "preview")
 
 
 def run_foundation(entry=program.main, account_id=AWS_ACCOUNT_ID, invoke_results=None, **overrides):
@@ -105,23 +110,51 @@ def test_foundation_passes_the_policy(foundation):
     )
 
 
-@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
-def test_ci_roles_trust_only_this_repository_in_the_matching_environment(foundation, environment):
+@pytest.mark.parametrize(("environment", "ref"), [("test", "refs/heads/dev"), ("prod", "refs/heads/main")])
+def test_deploy_roles_trust_only_the_deploy_workflow_of_their_branch_in_their_environment(foundation, environment, ref):
     statement = trust_conditions(foundation, environment)
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"]["Federated"].endswith(f":oidc-provider/{OIDC}")
     assert statement["Condition"] == {
         "StringEquals": {
             f"{OIDC}:aud": "sts.amazonaws.com",
-            f"{OIDC}:sub": f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:environment:{environment}",
+            f"{OIDC}:sub": [
+                f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:environment:{environment}"
+                f":job_workflow_ref:{WORKFLOWS}/deploy-stacks.yml@{ref}"
+            ],
         }
     }
 
 
+def test_pull_request_roles_trust_their_workflows_at_any_ref(foundation):
+    # Pull request jobs run at refs/pull/<n>/merge, so only the ref is open.
+    for environment, workflows in (
+        ("preview", ["deploy-stacks.yml", "preview.yml", "preview-sweeper.yml"]),
+        ("foundation", ["foundation.yml"]),
+    ):
+        condition = trust_conditions(foundation, environment)["Condition"]
+        assert condition["StringEquals"] == {f"{OIDC}:aud": "sts.amazonaws.com"}
+        assert condition["StringLike"] == {
+            f"{OIDC}:sub": [
+                f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:environment:{environment}:job_workflow_ref:{WORKFLOWS}/{w}@*"
+                for w in workflows
+            ]
+        }
+
+
 def test_immutable_id_subjects_are_a_config_option():
     result = run_foundation(githubRepositoryOwnerId="1234", githubRepositoryId="5678")
-    subject = trust_conditions(result, "prod")["Condition"]["StringEquals"][f"{OIDC}:sub"]
-    assert subject == "repository_owner_id:1234:repository_id:5678:environment:prod"
+    [subject] = trust_conditions(result, "prod")["Condition"]["StringEquals"][f"{OIDC}:sub"]
+    assert subject == (
+        f"repository_owner_id:1234:repository_id:5678:environment:prod:job_workflow_ref:{WORKFLOWS}"
+        "/deploy-stacks.yml@refs/heads/main"
+    )
+    assert result.outputs["githubSubjectClaimKeys"] == [
+        "repository_owner_id",
+        "repository_id",
+        "context",
+        "job_workflow_ref",
+    ]
     enforce(
         result.resources,
         PolicyContext(environment="shared", github_subjects=("repository_owner_id:1234:repository_id:5678:",)),
@@ -157,51 +190,177 @@ def test_deploy_permissions_are_scoped_to_the_environment(foundation, environmen
     assert statements["ManageTaggedNetworkingAndScaling"]["Condition"] == {
         "StringEquals": {"aws:ResourceTag/environment": environment}
     }
-    # Tagging cannot move another environment's resource into this one.
-    tag = statements["TagOwnNetworkingAndScaling"]
-    assert tag["Condition"] == {
-        "StringEquals": {"aws:RequestTag/environment": environment},
-        "StringEqualsIfExists": {"aws:ResourceTag/environment": environment},
-    }
-    tag_actions = {"ec2:CreateTags", "elasticloadbalancing:AddTags", "application-autoscaling:TagResource"}
-    assert set(tag["Action"]) == tag_actions
-    others = [s for s in statements.values() if s is not tag]
-    assert not any(set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]]) & tag_actions for s in others)
+    # No role may change its own trust policy (or a task role's) after creating it.
+    assert not any("iam:UpdateAssumeRolePolicy" in json.dumps(s) for s in statements.values())
     other = {"test", "prod", "preview"} - {environment}
     text = json.dumps(deploy_policy(foundation, environment))
     assert not any(f"{PROJECT_SLUG}-{name}-" in text for name in other)
 
 
-def test_ecr_push_is_limited_to_the_one_repository(foundation):
-    statements = {s["Sid"]: s for s in deploy_policy(foundation, "prod")["Statement"]}
-    assert (
-        statements["EcrPushPull"]["Resource"] == f"arn:aws:ecr:{AWS_REGION}:{AWS_ACCOUNT_ID}:repository/{PROJECT_SLUG}"
+@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
+def test_only_test_and_prod_roles_may_change_dns_records(foundation, environment):
+    # Route 53 records carry no tags: whoever may change one may change any zone's.
+    route53 = [
+        action
+        for statement in deploy_policy(foundation, environment)["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        if action.startswith("route53:")
+    ]
+    if environment == "preview":
+        assert route53 == []
+    else:
+        assert "route53:ChangeResourceRecordSets" in route53
+
+
+@pytest.mark.parametrize("environment", ["test", "prod", "preview"])
+def test_the_environment_tag_is_set_on_create_and_changed_only_on_own_resources(foundation, environment):
+    statements = {s["Sid"]: s for s in deploy_policy(foundation, environment)["Statement"]}
+    own = {"aws:RequestTag/environment": environment}
+    # On create: only this environment's value, and only as part of the create call.
+    assert statements["TagSecurityGroupsOnCreate"]["Condition"] == {
+        "StringEquals": {**own, "ec2:CreateAction": ["CreateSecurityGroup"]}
+    }
+    assert statements["TagLoadBalancingOnCreate"]["Condition"]["StringEquals"]["aws:RequestTag/environment"] == (
+        environment
     )
-    assert "ecr:PutImage" in statements["EcrPushPull"]["Action"]
+    assert statements["TagScalingTargetsOnCreate"]["Condition"] == {
+        "StringEquals": own,
+        "Null": {"aws:ResourceTag/environment": "true"},
+    }
+    # On change: the resource must already carry this environment's tag (no IfExists on it).
+    assert statements["RetagOwnResources"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/environment": environment},
+        "StringEqualsIfExists": own,
+    }
+    # Whatever else allows tagging (elasticloadbalancing:*), another environment's value is denied.
+    deny = statements["NoOtherEnvironmentsTag"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Null": {"aws:RequestTag/environment": "false"}, "StringNotEquals": own}
+    assert set(deny["Action"]) == {
+        "acm:AddTagsToCertificate",
+        "ec2:CreateTags",
+        "elasticloadbalancing:AddTags",
+        "application-autoscaling:TagResource",
+        "wafv2:TagResource",
+    }
+    assert (
+        statements["TagCertificatesAndWebAclsOnCreate"]["Condition"]
+        == statements["TagScalingTargetsOnCreate"]["Condition"]
+    )
+    # No statement lets an untagged resource count as this environment's.
+    adopting = [
+        (statement["Sid"], operator)
+        for statement in statements.values()
+        for operator, keys in statement.get("Condition", {}).items()
+        if operator.endswith("IfExists") and any(key.startswith("aws:ResourceTag/") for key in keys)
+    ]
+    assert adopting == []
+
+
+def repository_arn(environment):
+    return f"arn:aws:ecr:{AWS_REGION}:{AWS_ACCOUNT_ID}:repository/{PROJECT_SLUG}-{environment}"
+
+
+ECR_WRITES = {"ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"}
+
+
+def ecr_writes_allowed(policy):
+    """(action, resource) pairs the policy allows for image-writing actions, wildcards expanded."""
+    allowed = set()
+    for statement in policy["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in actions:
+            for write in ECR_WRITES:
+                wildcard = action.endswith("*") and write.startswith(action[:-1])
+                if action == write or wildcard:
+                    allowed |= {(write, resource) for resource in resources}
+    return allowed
+
+
+def test_no_role_a_pull_request_can_assume_may_write_an_image_test_or_prod_deploys(foundation):
+    trusted = {repository_arn("test"), repository_arn("prod")}
+    preview = ecr_writes_allowed(deploy_policy(foundation, "preview"))
+    assert preview and {resource for _, resource in preview} == {repository_arn("preview")}
+    assert not any(resource in trusted or "*" in resource for _, resource in preview)
+    foundation_read = json.loads(foundation.one("aws:iam/rolePolicy:RolePolicy", "ci-foundation-read").inputs["policy"])
+    assert ecr_writes_allowed(foundation_read) == set()
+    # Test and prod push only to their own repository.
+    for environment in ("test", "prod"):
+        assert {r for _, r in ecr_writes_allowed(deploy_policy(foundation, environment))} == {
+            repository_arn(environment)
+        }
+
+
+def test_each_repository_refuses_pushes_from_anyone_but_its_environments_role(foundation):
+    for environment in ENVIRONMENTS:
+        policy = foundation.one("aws:ecr/repositoryPolicy:RepositoryPolicy", f"images-{environment}-writer")
+        assert policy.inputs["repository"] == f"{PROJECT_SLUG}-{environment}"
+        [deny] = json.loads(policy.inputs["policy"])["Statement"]
+        assert (deny["Effect"], deny["Principal"]) == ("Deny", "*")
+        assert set(deny["Action"]) == ECR_WRITES
+        assert deny["Condition"] == {
+            "ArnNotEquals": {"aws:PrincipalArn": foundation.outputs["ciRoleArns"][environment]}
+        }
+
+
+def test_ecr_repositories_scan_encrypt_and_never_move_a_tag(foundation):
+    repositories = {r.name: r.inputs for r in foundation.of_type("aws:ecr/repository:Repository")}
+    assert set(repositories) == {f"images-{env}" for env in ENVIRONMENTS}
+    for environment in ENVIRONMENTS:
+        repository = repositories[f"images-{environment}"]
+        assert repository["name"] == f"{PROJECT_SLUG}-{environment}"
+        assert repository["imageTagMutability"] == "IMMUTABLE"
+        assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repository["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+    assert foundation.outputs["ecrRepositoryUrls"]["prod"] == (
+        f"{AWS_ACCOUNT_ID}.dkr.ecr.{AWS_REGION}.amazonaws.com/{PROJECT_SLUG}-prod"
+    )
+    statements = {s["Sid"]: s for s in deploy_policy(foundation, "prod")["Statement"]}
     assert statements["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"
 
 
-def test_ecr_repository_scans_encrypts_and_expires_per_image(foundation):
-    repository = foundation.one("aws:ecr/repository:Repository")
-    assert repository.inputs["name"] == PROJECT_SLUG
-    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
-    rules = json.loads(foundation.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    by_pattern = {tuple(r["selection"].get("tagPatternList", [])): r for r in rules}
-    release, branch = by_pattern[("reports-v*",)], by_pattern[("reports-*",)]
-    prod, test = by_pattern[("reports-main-*",)], by_pattern[("reports-dev-*",)]
-    # Release tags match first (lower priority number) and are kept longer.
-    assert release["rulePriority"] < branch["rulePriority"]
-    assert release["selection"]["countNumber"] > branch["selection"]["countNumber"]
-    # What prod and test run is matched before the pull request builds, which cannot expire it.
-    assert release["rulePriority"] < prod["rulePriority"] < branch["rulePriority"]
-    assert test["rulePriority"] < branch["rulePriority"]
-    assert prod["selection"]["countNumber"] == test["selection"]["countNumber"] == 30
-    assert ("reports-worker-*",) in by_pattern and ("*",) not in by_pattern
-    # reports-* also matches the worker's tags: the worker's rule must come first.
-    assert by_pattern[("reports-worker-*",)]["rulePriority"] < branch["rulePriority"]
-    assert rules[-1]["selection"]["tagStatus"] == "untagged"
+def lifecycle_rules(result, environment):
+    policy = result.one("aws:ecr/lifecyclePolicy:LifecyclePolicy", f"images-{environment}-lifecycle")
+    rules = json.loads(policy.inputs["policy"])["rules"]
     assert [r["rulePriority"] for r in rules] == list(range(1, len(rules) + 1))
+    assert rules[-1]["selection"]["tagStatus"] == "untagged"
+    return {tuple(r["selection"].get("tagPatternList", [])): r["selection"]["countNumber"] for r in rules[:-1]}
+
+
+def test_lifecycle_rules_keep_each_images_releases_and_deploys_apart_from_previews(foundation):
+    assert lifecycle_rules(foundation, "prod") == {
+        ("reports-worker-v*",): 50,
+        ("reports-v*",): 50,
+        ("reports-worker-main-*",): 30,
+        ("reports-main-*",): 30,
+    }
+    assert lifecycle_rules(foundation, "test") == {
+        ("reports-worker-v*",): 50,
+        ("reports-v*",): 50,
+        ("reports-worker-dev-*",): 30,
+        ("reports-dev-*",): 30,
+    }
+    # Pull request builds live apart: no burst of them can expire what test or prod run.
+    assert lifecycle_rules(foundation, "preview") == {("reports-worker-pr*",): 20, ("reports-pr*",): 20}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_only_the_environments_own_role_may_write_its_image_provenance_record(foundation, environment):
+    # tools/delivery/ecr_images.py records digests at /<repository>-image-digests/<image>.
+    record = f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{PROJECT_SLUG}-{environment}-image-digests/reports"
+    for role in ENVIRONMENTS:
+        own = {s["Sid"]: s for s in deploy_policy(foundation, role)["Statement"]}["OwnParameters"]
+        assert "ssm:PutParameter" in own["Action"]
+        assert fnmatch.fnmatchcase(record, own["Resource"]) is (role == environment), role
+
+
+def test_retired_settings_are_refused_with_what_changed():
+    with pytest.raises(ValueError, match="imageTagMutability.*always immutable"):
+        run_foundation(imageTagMutability="MUTABLE")
 
 
 def test_oidc_provider_is_created_or_adopted(foundation):
@@ -270,18 +429,15 @@ def test_outputs_are_what_service_stacks_read(foundation):
     outputs = foundation.outputs
     assert set(outputs["ciRoleArns"]) == {"test", "prod", "preview"}
     assert outputs["ciRoleArns"]["prod"] == f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/{PROJECT_SLUG}-ci-prod"
-    assert outputs["ecrRepositoryUrl"] == f"{AWS_ACCOUNT_ID}.dkr.ecr.{AWS_REGION}.amazonaws.com/{PROJECT_SLUG}"
+    assert set(outputs["ecrRepositoryUrls"]) == set(outputs["ecrRepositoryArns"]) == set(ENVIRONMENTS)
+    assert outputs["ecrRepositoryNames"] == {env: f"{PROJECT_SLUG}-{env}" for env in ENVIRONMENTS}
     assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == 2
     assert set(outputs["permissionsBoundaryArns"]) == {"test", "prod", "preview"}
-    for key in ("vpcId", "clusterArn", "clusterName", "ecrRepositoryArn", "resourcePrefix"):
+    for key in ("vpcId", "clusterArn", "clusterName", "resourcePrefix"):
         assert outputs[key], key
 
 
 def test_foundation_ci_role_can_only_read_and_only_from_the_foundation_environment(foundation):
-    statement = trust_conditions(foundation, "foundation")
-    assert statement["Condition"]["StringEquals"][f"{OIDC}:sub"] == (
-        f"repo:{GITHUB_OWNER}/{GITHUB_REPOSITORY}:environment:foundation"
-    )
     policy = json.loads(foundation.one("aws:iam/rolePolicy:RolePolicy", "ci-foundation-read").inputs["policy"])
     [read] = policy["Statement"]
     verbs = {action.split(":", 1)[1] for action in read["Action"]}
@@ -295,11 +451,34 @@ def test_foundation_ci_role_can_only_read_and_only_from_the_foundation_environme
     )
 
 
-def test_foundation_preview_reaches_a_self_managed_state_bucket():
+def state_statements(policy):
+    return {s["Sid"]: s for s in policy["Statement"] if s["Sid"].startswith("PulumiState")}
+
+
+def test_state_bucket_access_is_per_stack():
     result = run_foundation(stateBucket="acme-pulumi-state")
-    policy = json.loads(result.one("aws:iam/rolePolicy:RolePolicy", "ci-foundation-read").inputs["policy"])
-    state = {s["Sid"]: s for s in policy["Statement"]}["PulumiState"]
-    assert state["Resource"] == ["arn:aws:s3:::acme-pulumi-state", "arn:aws:s3:::acme-pulumi-state/*"]
+    bucket = "arn:aws:s3:::acme-pulumi-state"
+    foundation_state = f"{bucket}/.pulumi/stacks/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}.json*"
+    for environment, stacks in (("test", "test"), ("prod", "prod"), ("preview", "preview-*")):
+        state = state_statements(deploy_policy(result, environment))
+        written = state["PulumiStateWrite"]["Resource"]
+        assert written == [
+            f"{bucket}/.pulumi/stacks/*/{stacks}.json*",
+            f"{bucket}/.pulumi/backups/*/{stacks}/*",
+            f"{bucket}/.pulumi/history/*/{stacks}/*",
+            f"{bucket}/.pulumi/locks/*/{stacks}/*",
+        ]
+        # Nobody writes the whole bucket, or another environment's (or the foundation's) stacks.
+        assert not any(r in (bucket, f"{bucket}/*") for r in written)
+        assert foundation_state in state["PulumiStateRead"]["Resource"]
+        assert not any(FOUNDATION_STACK in r for r in written)
+    # The foundation's preview role reads its own stack and may only lock it.
+    preview = json.loads(result.one("aws:iam/rolePolicy:RolePolicy", "ci-foundation-read").inputs["policy"])
+    state = state_statements(preview)
+    assert "PulumiStateWrite" not in state
+    assert state["PulumiStateLock"]["Resource"] == [f"{bucket}/.pulumi/locks/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}/*"]
+    assert foundation_state in state["PulumiStateRead"]["Resource"]
+    assert all(FOUNDATION_PROJECT in r or r.endswith("meta.yaml") for r in state["PulumiStateRead"]["Resource"])
 
 
 def test_wrong_account_credentials_are_refused():
@@ -309,17 +488,17 @@ def test_wrong_account_credentials_are_refused():
 
 def test_entry_point_pulumi_runs_builds_the_same_stack():
     result = run_foundation(entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
-    assert set(result.outputs) >= {"ecrRepositoryUrl", "ciRoleArns", "vpcId", "clusterArn"}
+    assert set(result.outputs) >= {"ecrRepositoryUrls", "ciRoleArns", "vpcId", "clusterArn"}
 
 
 def test_image_names_come_from_the_services_dockerfiles(tmp_path):
     # This repository's images (more once new services are added); the exact list is checked below.
-    found = program.discover_image_names(program.REPOSITORY_ROOT)
+    found = foundation_config.discover_image_names(foundation_config.REPOSITORY_ROOT)
     assert {"reports", "reports-worker"} <= set(found) and found == sorted(found)
     for service, part in [("billing", "api"), ("audit", "worker")]:
         (tmp_path / "modules" / service / "backend" / part).mkdir(parents=True)
         (tmp_path / "modules" / service / "backend" / part / "Dockerfile").write_text("FROM scratch\n")
-    assert program.discover_image_names(tmp_path) == ["audit-worker", "billing"]
+    assert foundation_config.discover_image_names(tmp_path) == ["audit-worker", "billing"]
 
 
 def test_each_environment_has_its_own_rotating_secrets_key_and_alarm_topic(foundation):
@@ -445,3 +624,33 @@ def test_each_environment_has_an_encrypted_expiring_access_log_bucket_elb_may_wr
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs-prod-expiry"
     )
     assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 90}
+
+
+def test_service_tests_mock_the_foundation_outputs_it_really_exports(foundation):
+    mocked = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
+    assert set(mocked) == set(foundation.outputs)
+    for key in ("ecrRepositoryUrls", "ecrRepositoryArns", "ciRoleArns", "githubSubjectClaimKeys"):
+        assert mocked[key] == foundation.outputs[key], key
+
+
+def test_each_concern_is_a_component_that_registers_its_outputs(foundation):
+    components = [r for r in foundation.resources if r.type.startswith("pantstack:foundation:")]
+    assert {c.type.rsplit(":", 1)[1] for c in components} == {
+        "CiRole",
+        "EnvironmentResources",
+        "FlowLogs",
+        "FoundationPreviewRole",
+        "ImageRepositories",
+        "Network",
+    }
+    assert all(c.registered_outputs for c in components), [c.label for c in components if not c.registered_outputs]
+    children = {
+        ("aws:iam/role:Role", "ci-prod"): ("pantstack:foundation:CiRole", "ci-prod"),
+        ("aws:ecr/repository:Repository", "images-prod"): ("pantstack:foundation:ImageRepositories", "images"),
+        ("aws:ec2/vpc:Vpc", "vpc"): ("pantstack:foundation:Network", "network"),
+        ("aws:kms/key:Key", "secrets-prod"): ("pantstack:foundation:EnvironmentResources", "prod"),
+        ("pantstack:aws:PrivateBucket", "access-logs-prod"): ("pantstack:foundation:EnvironmentResources", "prod"),
+        ("pantstack:aws:VpcEndpoints", "endpoints"): ("pantstack:foundation:Network", "network"),
+    }
+    for (child_type, child), (parent_type, parent) in children.items():
+        assert foundation.one(child_type, child).parent_urn == foundation.one(parent_type, parent).urn

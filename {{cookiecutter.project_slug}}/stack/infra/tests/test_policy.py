@@ -160,6 +160,20 @@ def _github_role(name, condition):
     [
         (
             {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/acme-services:*"}},
+            "contains a wildcard",
+        ),
+        (
+            {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {
+                    "token.actions.githubusercontent.com:sub": "repo:acme/acme-services:environment:preview"
+                    ":job_workflow_ref:acme/acme-services/.github/workflows/*@*"
+                },
+            },
+            "contains a wildcard",
+        ),
+        (
+            {"ForAnyValue:StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/acme-services:*"}},
             "only exact matches",
         ),
         (
@@ -196,6 +210,19 @@ def test_loose_github_trust_policies_are_caught(condition, expected):
         v.rule == "oidc-trust-pinned" and v.resource == "aws:iam/role:Role 'ci'" and expected in v.message
         for v in violations
     ), violations
+
+
+def test_only_the_ref_of_a_trusted_workflow_may_be_matched_by_a_wildcard():
+    # Pull request jobs run at refs/pull/<n>/merge: the ref is the one open part.
+    condition = {
+        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+        "StringLike": {
+            "token.actions.githubusercontent.com:sub": "repo:acme/acme-services:environment:preview"
+            ":job_workflow_ref:acme/acme-services/.github/workflows/preview.yml@*"
+        },
+    }
+    violations = evaluate(run(lambda: _github_role("ci", condition)).resources, CONTEXT)
+    assert not [v for v in violations if v.rule == "oidc-trust-pinned"], violations
 
 
 def test_admin_policies_and_missing_boundaries_are_caught():

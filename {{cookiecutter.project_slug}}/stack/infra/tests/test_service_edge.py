@@ -7,7 +7,7 @@ import pytest
 from stack.infra.conventions import AWS_ACCOUNT_ID, AWS_REGION, FOUNDATION_PROJECT, FOUNDATION_STACK, PROJECT_SLUG
 from stack.infra.policy import PolicyContext, evaluate
 from stack.infra.service_stack import ServiceSpec, deploy
-from stack.infra.testing import RecordingMocks, foundation_outputs, run_program
+from stack.infra.testing import IMAGE_DIGESTS, RecordingMocks, foundation_outputs, run_program
 
 FOUNDATION = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
 CERTIFICATE = f"arn:aws:acm:{AWS_REGION}:{AWS_ACCOUNT_ID}:certificate/0f4c7d2e"
@@ -20,9 +20,8 @@ def run_service(stack, **config):
         region=AWS_REGION,
         stack_outputs={f"organization/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}": FOUNDATION},
     )
-    return run_program(
-        lambda: deploy(SPEC), project="edge", stack=stack, config={"imageTag": "sha-1", **config}, mocks=mocks
-    )
+    config = {"imageTag": "sha-1", "imageDigests": IMAGE_DIGESTS, **config}
+    return run_program(lambda: deploy(SPEC), project="edge", stack=stack, config=config, mocks=mocks)
 
 
 def api_environment(result):

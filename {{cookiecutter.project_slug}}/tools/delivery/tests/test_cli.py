@@ -111,3 +111,16 @@ def test_multiline_output_values_use_a_delimiter() -> None:
     assert block == "body<<EOF_DELIVERY_OUTPUT\nline 1\nline 2\nEOF_DELIVERY_OUTPUT\n"
     tricky = format_output("body", "EOF_DELIVERY_OUTPUT\nx")
     assert tricky.startswith("body<<EOF_DELIVERY_OUTPUT_\n")
+
+
+@pytest.mark.parametrize("digests", ["{}", '""', "[]"])
+def test_up_refuses_to_deploy_without_the_digests_publish_images_printed(digests: str, tmp_path: Path) -> None:
+    args = ["--repo", str(tmp_path), "up", "--work-dir", "modules/reports/infrastructure", "--stack", "test"]
+    with pytest.raises(SystemExit, match="--image-digests must be a JSON object"):
+        main([*args, "--pulumi-org", "acme", "--image-digests", digests])
+
+
+def test_the_digests_output_of_publish_images_is_what_up_reads() -> None:
+    digests = {"api": "sha256:" + "a" * 64, "worker": "sha256:" + "b" * 64}
+    key, _, value = format_output("digests", digests).strip().partition("=")
+    assert key == "digests" and json.loads(value) == digests

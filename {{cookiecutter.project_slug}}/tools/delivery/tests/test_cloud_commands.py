@@ -28,6 +28,8 @@ class FakeCli:
         return ""
 
 
+DIGEST_A, DIGEST_B, DIGEST_C = ("sha256:" + c * 64 for c in "abc")
+
 STACKS = [
     {"qualified": "acme/billing/preview-5", "work_dir": "modules/billing/infrastructure"},
     {"qualified": "acme/reports/preview-5", "work_dir": "modules/reports/infrastructure"},
@@ -143,7 +145,8 @@ def test_release_tag_reuses_the_pushed_manifest() -> None:
             )
         }
     )
-    ecr_images.add_tag("acme-services", "reports-dev-0123456789ab", "reports-v1.1.0-rc.1", runner=cli)
+    ecr_images.add_tag("acme-services-test", DIGEST_A, "reports-v1.1.0-rc.1", runner=cli)
+    assert f"imageDigest={DIGEST_A}" in cli.calls[0][0]
     put = cli.calls[1][0]
     assert put[:3] == ["aws", "ecr", "put-image"]
     assert put[put.index("--image-tag") + 1] == "reports-v1.1.0-rc.1"
@@ -158,8 +161,9 @@ def test_release_tag_of_a_missing_image_names_it() -> None:
             )
         }
     )
-    with pytest.raises(LookupError, match="acme-services:reports-dev-x cannot be released: Requested image not found"):
-        ecr_images.add_tag("acme-services", "reports-dev-x", "reports-v1.0.0", runner=cli)
+    expected = f"acme-services-test@{DIGEST_A} cannot be released as reports-v1.0.0: Requested image not found"
+    with pytest.raises(LookupError, match=expected):
+        ecr_images.add_tag("acme-services-test", DIGEST_A, "reports-v1.0.0", runner=cli)
 
 
 def test_retagging_again_is_not_an_error() -> None:
@@ -191,12 +195,13 @@ def test_retagging_fails_on_any_other_put_image_error() -> None:
         ecr_images.add_tag("r", "a", "b", runner=cli)
 
 
-def test_image_exists() -> None:
+def test_image_digest_of_a_tag_or_none() -> None:
     def missing(args: Sequence[str]) -> str:
         raise CommandError(args, 254, "An error occurred (ImageNotFoundException) when calling DescribeImages")
 
-    assert ecr_images.image_exists("r", "t", runner=FakeCli({("aws",): "{}"}))
-    assert not ecr_images.image_exists("r", "t", runner=FakeCli({("aws",): missing}))
+    found = json.dumps({"imageDetails": [{"imageDigest": DIGEST_A, "imageTags": ["t"]}]})
+    assert ecr_images.image_digest("r", "t", runner=FakeCli({("aws",): found})) == DIGEST_A
+    assert ecr_images.image_digest("r", "t", runner=FakeCli({("aws",): missing})) is None
 
 
 def test_up_sets_only_the_given_config_then_runs_up(tmp_path: Path) -> None:
@@ -205,39 +210,17 @@ def test_up_sets_only_the_given_config_then_runs_up(tmp_path: Path) -> None:
         tmp_path,
         "acme/reports/test",
         "modules/reports/infrastructure",
-        {"worker_image_tag": "reports-worker-dev-0123456789ab", "api_image_tag": "reports-dev-0123456789ab"},
+        {"imageTag": "dev-0123456789ab", "imageDigests": {"worker": DIGEST_B, "api": DIGEST_A}},
         runner=cli,
         streamer=cli,
     )
     workdir = tmp_path / "modules/reports/infrastructure"
+    stack = "acme/reports/test"
     assert cli.calls == [
-        (["pulumi", "stack", "select", "--create", "--stack", "acme/reports/test"], workdir),
-        (
-            [
-                "pulumi",
-                "config",
-                "set",
-                "--stack",
-                "acme/reports/test",
-                "--",
-                "api_image_tag",
-                "reports-dev-0123456789ab",
-            ],
-            workdir,
-        ),
-        (
-            [
-                "pulumi",
-                "config",
-                "set",
-                "--stack",
-                "acme/reports/test",
-                "--",
-                "worker_image_tag",
-                "reports-worker-dev-0123456789ab",
-            ],
-            workdir,
-        ),
+        (["pulumi", "stack", "select", "--create", "--stack", stack], workdir),
+        (["pulumi", "config", "set", "--path", "--stack", stack, "--", "imageDigests.api", DIGEST_A], workdir),
+        (["pulumi", "config", "set", "--path", "--stack", stack, "--", "imageDigests.worker", DIGEST_B], workdir),
+        (["pulumi", "config", "set", "--stack", stack, "--", "imageTag", "dev-0123456789ab"], workdir),
         (["pulumi", "up", "--yes", "--skip-preview", "--stack", "acme/reports/test"], workdir),
     ]
 
@@ -272,62 +255,150 @@ def _packaged(repo: Path, directory: str, image_id: str) -> None:
     (dist / "image.docker-info.json").write_text(json.dumps({"version": 1, "image_id": image_id, "registries": []}))
 
 
-def test_publish_builds_only_missing_images_and_adds_release_tags(tmp_path: Path) -> None:
-    images = [
-        {
-            "service": "reports",
-            "component": "api",
-            "dockerfile": "modules/reports/backend/api/Dockerfile",
-            "tag": "reports-dev-abc",
-        },
-        {
-            "service": "reports",
-            "component": "worker",
-            "dockerfile": "modules/reports/backend/worker/Dockerfile",
-            "tag": "reports-worker-dev-abc",
-        },
-    ]
-    releases = [
-        {
-            "service": "reports",
-            "component": "worker",
-            "source_tag": "reports-worker-dev-abc",
-            "release_tag": "reports-worker-v1.0.0",
-        }
-    ]
-    _packaged(tmp_path, "modules.reports.backend.worker", "sha256:worker")
+REGISTRY = "1.dkr.ecr.eu-west-1.amazonaws.com"
+REPOSITORY = "acme-prod"
+IMAGES = [
+    {
+        "service": "reports",
+        "component": "api",
+        "dockerfile": "modules/reports/backend/api/Dockerfile",
+        "image": "reports",
+        "tag": "reports-main-abc",
+    },
+    {
+        "service": "reports",
+        "component": "worker",
+        "dockerfile": "modules/reports/backend/worker/Dockerfile",
+        "image": "reports-worker",
+        "tag": "reports-worker-main-abc",
+    },
+]
 
-    def describe(args: Sequence[str]) -> str:
-        if "imageTag=reports-worker-dev-abc" in args:
-            raise CommandError(args, 254, "ImageNotFoundException")
-        return "{}"  # the API image was pushed by an earlier attempt
 
-    cli = FakeCli(
-        {
-            ("aws", "ecr", "get-login-password"): "secret-password",
-            ("aws", "ecr", "describe-images"): describe,
-            ("aws", "ecr", "batch-get-image"): json.dumps({"images": [{"imageManifest": "{}"}]}),
-        }
-    )
+class FakeEcr(FakeCli):
+    """ECR, SSM and docker as this run sees them: ``tags`` are in the repository already,
+    ``records`` are the provenance parameters (name -> JSON), ``pushes`` the digests docker
+    reports for this run's pushes."""
 
-    pushed = ecr_images.publish_images(
-        tmp_path, images, releases, registry="1.dkr.ecr.eu-west-1.amazonaws.com", repository="acme", region="eu-west-1",
-        runner=cli, streamer=cli,
+    def __init__(self, tags: dict[str, str], records: dict[str, str], pushes: dict[str, str]) -> None:
+        self.tags, self.records, self.pushes = tags, records, pushes
+        super().__init__(
+            {
+                ("aws", "ecr", "get-login-password"): "secret-password",
+                ("aws", "ecr", "describe-images"): self.describe,
+                ("aws", "ecr", "batch-get-image"): json.dumps({"images": [{"imageManifest": "{}"}]}),
+                ("aws", "ssm", "get-parameter"): self.get_parameter,
+                ("aws", "ssm", "put-parameter"): self.put_parameter,
+                ("docker", "push"): self.push,
+                ("docker", "image", "inspect"): self.inspect,
+            }
+        )
+
+    def describe(self, args: Sequence[str]) -> str:
+        tag = args[args.index("--image-ids") + 1].removeprefix("imageTag=")
+        if tag not in self.tags:
+            raise CommandError(args, 254, "An error occurred (ImageNotFoundException)")
+        return json.dumps({"imageDetails": [{"imageDigest": self.tags[tag], "imageTags": [tag]}]})
+
+    def get_parameter(self, args: Sequence[str]) -> str:
+        name = args[args.index("--name") + 1]
+        if name not in self.records:
+            raise CommandError(args, 254, "An error occurred (ParameterNotFound) when calling GetParameter")
+        return json.dumps({"Parameter": {"Name": name, "Value": self.records[name]}})
+
+    def put_parameter(self, args: Sequence[str]) -> str:
+        self.records[args[args.index("--name") + 1]] = args[args.index("--value") + 1]
+        return "{}"
+
+    def push(self, args: Sequence[str]) -> str:
+        tag = args[2].rsplit(":", 1)[1]
+        self.tags[tag] = self.pushes[tag]
+        return ""
+
+    def inspect(self, args: Sequence[str]) -> str:
+        remote = args[-1]
+        repository, tag = remote.rsplit(":", 1)
+        return json.dumps([{"Id": "sha256:local", "RepoDigests": [f"{repository}@{self.tags[tag]}"]}])
+
+    def commands(self) -> list[list[str]]:
+        return [call[0] for call in self.calls]
+
+
+def publish(tmp_path: Path, ecr: FakeEcr, releases=()) -> ecr_images.Published:
+    _packaged(tmp_path, "modules.reports.backend.api", "sha256:local-api")
+    _packaged(tmp_path, "modules.reports.backend.worker", "sha256:local-worker")
+    return ecr_images.publish_images(
+        tmp_path, IMAGES, list(releases), registry=REGISTRY, repository=REPOSITORY, region="eu-west-1",
+        runner=ecr, streamer=ecr,
     )  # fmt: skip
 
-    commands = [c[0] for c in cli.calls]
-    assert ["docker", "login", "--username", "AWS", "--password-stdin", "1.dkr.ecr.eu-west-1.amazonaws.com"] in commands
-    assert "secret-password" in cli.stdin
-    assert ["./pants", "package", "modules/reports/backend/worker/Dockerfile"] in commands
-    assert [
-        "docker",
-        "tag",
-        "sha256:worker",
-        "1.dkr.ecr.eu-west-1.amazonaws.com/acme:reports-worker-dev-abc",
-    ] in commands
-    assert ["docker", "push", "1.dkr.ecr.eu-west-1.amazonaws.com/acme:reports-worker-dev-abc"] in commands
-    assert not any(c[:2] == ["docker", "push"] and c[2].endswith(":reports-dev-abc") for c in commands)
-    assert pushed == ["reports-dev-abc", "reports-worker-dev-abc", "reports-worker-v1.0.0"]
+
+def test_a_new_build_is_pushed_recorded_and_deployed_by_its_pushed_digest(tmp_path: Path) -> None:
+    ecr = FakeEcr(tags={}, records={}, pushes={"reports-main-abc": DIGEST_A, "reports-worker-main-abc": DIGEST_B})
+    releases = [{"service": "reports", "component": "worker", "release_tag": "reports-worker-v1.0.0"}]
+
+    published = publish(tmp_path, ecr, releases)
+
+    commands = ecr.commands()
+    assert ["docker", "login", "--username", "AWS", "--password-stdin", REGISTRY] in commands
+    assert "secret-password" in ecr.stdin
+    assert ["./pants", "package", IMAGES[0]["dockerfile"], IMAGES[1]["dockerfile"]] in commands
+    assert ["docker", "tag", "sha256:local-worker", f"{REGISTRY}/{REPOSITORY}:reports-worker-main-abc"] in commands
+    assert published.digests == {"api": DIGEST_A, "worker": DIGEST_B}
+    assert (published.built, published.reused) == (["reports-main-abc", "reports-worker-main-abc"], [])
+    # Each push is recorded under the environment's own parameter prefix.
+    assert json.loads(ecr.records[f"/{REPOSITORY}-image-digests/reports-worker"]) == {
+        "reports-worker-main-abc": DIGEST_B
+    }
+    # The release tag goes onto the digest this run pushed.
+    batch = next(c for c in commands if c[:3] == ["aws", "ecr", "batch-get-image"])
+    assert f"imageDigest={DIGEST_B}" in batch and published.release_tags == ["reports-worker-v1.0.0"]
+
+
+def test_a_rerun_reuses_only_images_this_environment_recorded_pushing(tmp_path: Path) -> None:
+    first = FakeEcr(tags={}, records={}, pushes={"reports-main-abc": DIGEST_A, "reports-worker-main-abc": DIGEST_B})
+    publish(tmp_path, first)
+    again = FakeEcr(tags=dict(first.tags), records=dict(first.records), pushes={})
+
+    published = publish(tmp_path, again)
+
+    assert published.digests == {"api": DIGEST_A, "worker": DIGEST_B}
+    assert (published.built, published.reused) == ([], ["reports-main-abc", "reports-worker-main-abc"])
+    assert not any(c[:2] in (["docker", "push"], ["./pants", "package"]) for c in again.commands())
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        {},  # pushed by someone else: no run of this deploy recorded it
+        {f"/{REPOSITORY}-image-digests/reports": json.dumps({"reports-main-abc": DIGEST_B})},  # another digest
+    ],
+)
+def test_a_planned_tag_this_environment_did_not_push_is_never_deployed(tmp_path: Path, records) -> None:
+    planted = FakeEcr(
+        tags={"reports-main-abc": DIGEST_C}, records=records, pushes={"reports-worker-main-abc": DIGEST_B}
+    )
+
+    with pytest.raises(ecr_images.UntrustedImageError) as error:
+        publish(tmp_path, planted)
+
+    message = str(error.value)
+    assert f"{REPOSITORY}:reports-main-abc already exists ({DIGEST_C})" in message
+    assert "will not be deployed" in message and "batch-delete-image" in message
+    # Nothing was built, pushed, recorded or tagged on the way to the refusal.
+    assert not any(c[:2] == ["docker", "push"] or c[:3] == ["aws", "ssm", "put-parameter"] for c in planted.commands())
+
+
+def test_the_provenance_record_keeps_the_newest_builds_within_the_parameter_limit() -> None:
+    ecr = FakeEcr(tags={}, records={}, pushes={})
+    record = ecr_images.ProvenanceRecord(REPOSITORY, ecr)
+    for number in range(ecr_images.RECORDS_KEPT + 5):
+        record.record("reports", f"reports-main-{number:012d}", "sha256:" + f"{number:064d}")
+    stored = json.loads(ecr.records[f"/{REPOSITORY}-image-digests/reports"])
+    assert len(stored) == ecr_images.RECORDS_KEPT
+    assert list(stored)[-1] == f"reports-main-{ecr_images.RECORDS_KEPT + 4:012d}"
+    assert "reports-main-000000000000" not in stored
+    assert len(json.dumps(stored)) <= ecr_images.PARAMETER_LIMIT
 
 
 def test_a_missing_docker_info_file_is_explained(tmp_path: Path) -> None:

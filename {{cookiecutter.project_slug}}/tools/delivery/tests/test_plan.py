@@ -26,12 +26,14 @@ def test_push_to_dev_changing_one_service_deploys_only_its_test_stack(repo: Repo
             "service": "reports",
             "component": "api",
             "dockerfile": "modules/reports/backend/api/Dockerfile",
+            "image": "reports",
             "tag": f"reports-dev-{short}",
         },
         {
             "service": "reports",
             "component": "worker",
             "dockerfile": "modules/reports/backend/worker/Dockerfile",
+            "image": "reports-worker",
             "tag": f"reports-worker-dev-{short}",
         },
     ]
@@ -111,7 +113,7 @@ def test_push_to_another_branch_or_a_tag_only_runs_ci(repo: Repo) -> None:
     assert plan_event("schedule", {}, repo.context()).action == "none"
 
 
-def test_pull_request_opened_previews_changed_services_with_a_sanitised_branch_tag(repo: Repo) -> None:
+def test_pull_request_opened_previews_changed_services_with_tags_naming_the_pull_request(repo: Repo) -> None:
     base = _setup_dev(repo)
     repo.git("checkout", "-q", "-b", "Feature/Add-Billing_THING")
     head = repo.commit({"modules/billing/backend/api/app.py": "app = 6\n"}, "feat: billing thing")
@@ -119,19 +121,30 @@ def test_pull_request_opened_previews_changed_services_with_a_sanitised_branch_t
     plan = plan_event("pull_request", pr_event("opened", 7, base, head, "Feature/Add-Billing_THING"), repo.context())
 
     assert (plan.action, plan.environment, plan.pr) == ("preview", "preview", 7)
+    assert plan.branch == "Feature/Add-Billing_THING"
     assert plan.services == ["billing"]
-    assert plan.images[0]["tag"] == f"billing-feature-add-billing_thing-{head[:12]}"
+    assert plan.images[0]["tag"] == f"billing-pr7-{head[:12]}"
     assert plan.stacks == [
         {
             "service": "billing",
             "stack": "preview-7",
             "qualified": "acme/billing/preview-7",
             "work_dir": "modules/billing/infrastructure",
-            "image_tags": {"api": f"billing-feature-add-billing_thing-{head[:12]}"},
-            "config": {"imageTag": f"feature-add-billing_thing-{head[:12]}"},
+            "image_tags": {"api": f"billing-pr7-{head[:12]}"},
+            "config": {"imageTag": f"pr7-{head[:12]}"},
         }
     ]
     assert not plan.release
+
+
+def test_a_branch_named_like_a_deploy_branch_cannot_make_deploy_tags(repo: Repo) -> None:
+    base = _setup_dev(repo)
+    for branch in ("main-", "MAIN", "dev"):
+        repo.git("checkout", "-q", "-B", f"x-{branch}", base)
+        head = repo.commit({"modules/reports/backend/api/app.py": f"app = '{branch}'\n"}, "feat: change")
+        plan = plan_event("pull_request", pr_event("opened", 12, base, head, branch), repo.context())
+        assert {i["tag"] for i in plan.images} == {f"reports-pr12-{head[:12]}", f"reports-worker-pr12-{head[:12]}"}
+        assert not any("-main-" in i["tag"] or "-dev-" in i["tag"] for i in plan.images)
 
 
 def test_pull_request_synchronize_previews_everything_the_pr_changed_at_the_new_head(repo: Repo) -> None:

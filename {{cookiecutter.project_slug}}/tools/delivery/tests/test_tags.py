@@ -68,3 +68,11 @@ def test_preview_stack_names_round_trip() -> None:
     assert tags.qualified_stack("acme", "reports", "preview-42") == "acme/reports/preview-42"
     with pytest.raises(ValueError):
         tags.preview_stack(0)
+
+
+def test_pull_request_tags_name_the_pull_request_not_its_branch() -> None:
+    assert tags.preview_label(42) == "pr42"
+    suffix, by_component = tags.image_tags("reports", ["api", "worker"], tags.preview_label(42), SHA)
+    assert by_component == {"api": "reports-pr42-0123456789ab", "worker": "reports-worker-pr42-0123456789ab"}
+    with pytest.raises(ValueError, match="not a pull request number"):
+        tags.preview_label(0)

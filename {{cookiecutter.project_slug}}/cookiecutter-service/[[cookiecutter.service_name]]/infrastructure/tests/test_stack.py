@@ -18,6 +18,7 @@ from stack.infra.conventions import (
 from stack.infra.policy import PolicyContext, enforce
 from stack.infra.service_stack import results_bucket_name
 from stack.infra.testing import (
+    IMAGE_DIGESTS,
     RecordingMocks,
     foundation_outputs,
     load_stack_config,
@@ -41,6 +42,7 @@ COMPONENTS = {
 def run_stack(stack: str, entry=program.main, **overrides):
     project, config = load_stack_config(PROJECT_DIR, stack)
     config.setdefault("imageTag", "main-abc123")
+    config.setdefault("imageDigests", IMAGE_DIGESTS)
     config.update(overrides)
     mocks = RecordingMocks(
         account_id=AWS_ACCOUNT_ID,
@@ -68,13 +70,13 @@ def test_containers_run_this_services_images_with_its_settings(deployed):
         [container] = json.loads(task.inputs["containerDefinitions"])
         found[task.inputs["family"].rsplit("-", 1)[-1]] = container
     assert set(found) == COMPONENTS
-    images = {"api": f"{SERVICE}-main-abc123", "worker": f"{SERVICE}-worker-main-abc123"}
+    repository = FOUNDATION["ecrRepositoryUrls"]["preview" if stack.startswith("preview-") else stack]
     for component, container in found.items():
         env = {e["name"]: e["value"] for e in container["environment"]}
         assert env["[[ cookiecutter.env_prefix ]]QUEUE_URL"].endswith(f"{PROJECT_SLUG}-{stack}-{NAME_IN_AWS}-jobs")
         prefix = f"{PROJECT_SLUG}-{stack}-{NAME_IN_AWS}"
         assert env["[[ cookiecutter.env_prefix ]]BUCKET_NAME"] == results_bucket_name(prefix, AWS_ACCOUNT_ID)
-        assert container["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{images[component]}"
+        assert container["image"] == f"{repository}@{IMAGE_DIGESTS[component]}"
 
 
 def test_exports_match_the_parts_of_the_module(deployed):

@@ -15,6 +15,7 @@ from stack.infra.conventions import (
     PULUMI_ORG,
 )
 from stack.infra.testing import (
+    IMAGE_DIGESTS,
     RecordingMocks,
     foundation_outputs,
     load_stack_config,
@@ -29,6 +30,7 @@ FOUNDATION = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
 def run_stack(stack, entry=program.main, organization=PULUMI_ORG, **overrides):
     project, config = load_stack_config(PROJECT_DIR, stack)
     config.setdefault("imageTag", "sha-abc123")
+    config.setdefault("imageDigests", IMAGE_DIGESTS)
     config.update(overrides)
     config = {k: v for k, v in config.items() if v is not None}
     mocks = RecordingMocks(

@@ -22,7 +22,7 @@ from stack.infra.conventions import (
 )
 from stack.infra.policy import PolicyContext, enforce
 from stack.infra.service_stack import results_bucket_name
-from stack.infra.testing import load_stack_config, pulumi_project_problems
+from stack.infra.testing import IMAGE_DIGESTS, load_stack_config, pulumi_project_problems
 
 
 def test_pulumi_project_files():
@@ -67,8 +67,9 @@ def test_containers_get_what_the_app_reads(deployed):
         assert env["REPORTS_QUEUE_URL"] == queue_url
         assert env["REPORTS_BUCKET_NAME"] == bucket
         assert env["AWS_REGION"] == AWS_REGION
-        expected_tag = {"api": "reports-sha-abc123", "worker": "reports-worker-sha-abc123"}[component]
-        assert found[component]["image"] == f"{FOUNDATION['ecrRepositoryUrl']}:{expected_tag}"
+        # By digest, from this environment's repository: never a tag that could move.
+        repository = FOUNDATION["ecrRepositoryUrls"][environment_of(stack)]
+        assert found[component]["image"] == f"{repository}@{IMAGE_DIGESTS[component]}"
     api_env = {e["name"]: e["value"] for e in found["api"]["environment"]}
     assert (api_env["HOST"], api_env["PORT"]) == ("0.0.0.0", "8000")  # noqa: S104 - inside the task
     assert found["api"]["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]

@@ -1,0 +1,1 @@
+"""The GitHub settings program (its own stack, applied by a repository admin)."""
