@@ -72,7 +72,9 @@ def test_health_ready_and_request_ids(api: InProcessApi) -> None:
 
 def test_docs_and_schema_are_off_where_the_platform_turns_them_off(reliability_target: ReliabilityTarget) -> None:
     """The prod stack sets DOCS_ENABLED=false: /docs and /openapi.json answer 404 there."""
-    app = reliability_target.app_module.create_app(reliability_target.settings_class(docs_enabled=False))
+    # Read under its environment name (validation_alias), as the stack sets it.
+    settings = reliability_target.settings_class(DOCS_ENABLED=False)
+    app = reliability_target.app_module.create_app(settings)
     with TestClient(app) as client:
         assert client.get("/openapi.json").status_code == 404
         assert client.get("/docs").status_code == 404
