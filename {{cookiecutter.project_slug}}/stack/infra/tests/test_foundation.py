@@ -331,21 +331,30 @@ def lifecycle_rules(result, environment):
     return {tuple(r["selection"].get("tagPatternList", [])): r["selection"]["countNumber"] for r in rules[:-1]}
 
 
+def reports_rules(result, environment):
+    """The example module's rules; a repository with more modules has the same for each."""
+    return {k: v for k, v in lifecycle_rules(result, environment).items() if k[0].startswith("reports-")}
+
+
 def test_lifecycle_rules_keep_each_images_releases_and_deploys_apart_from_previews(foundation):
-    assert lifecycle_rules(foundation, "prod") == {
+    assert reports_rules(foundation, "prod") == {
         ("reports-worker-v*",): 50,
         ("reports-v*",): 50,
         ("reports-worker-main-*",): 30,
         ("reports-main-*",): 30,
     }
-    assert lifecycle_rules(foundation, "test") == {
+    assert reports_rules(foundation, "test") == {
         ("reports-worker-v*",): 50,
         ("reports-v*",): 50,
         ("reports-worker-dev-*",): 30,
         ("reports-dev-*",): 30,
     }
     # Pull request builds live apart: no burst of them can expire what test or prod run.
-    assert lifecycle_rules(foundation, "preview") == {("reports-worker-pr*",): 20, ("reports-pr*",): 20}
+    assert reports_rules(foundation, "preview") == {("reports-worker-pr*",): 20, ("reports-pr*",): 20}
+    # Every image found on disk gets the same rules (4 per image in test and prod, 2 in previews).
+    images = len(reports_rules(foundation, "preview"))
+    assert len(lifecycle_rules(foundation, "prod")) == len(lifecycle_rules(foundation, "test"))
+    assert len(lifecycle_rules(foundation, "prod")) == 2 * len(lifecycle_rules(foundation, "preview")) >= 2 * images
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
