@@ -53,7 +53,8 @@ def test_cruft_create_records_origin_and_update_brings_template_changes(template
     # A later template change: a new docs page and an edit to an existing file.
     generated = template_repo / "{{cookiecutter.project_slug}}"
     (generated / "docs" / "upgrade-note.md").write_text("# Upgrade note\n\nFor {{ cookiecutter.project_name }}.\n")
-    settings = generated / "modules/reports/backend/settings.py"
+    # A platform improvement: shared code every module runs on.
+    settings = generated / "stack/libs/settings.py"
     settings.write_text(settings.read_text().replace("max_body_bytes: int = 1_000_000", "max_body_bytes: int = 2_000_000"))
     git(template_repo, "add", "-A")
     git(template_repo, "commit", "-q", "-m", "template v2")
@@ -63,7 +64,7 @@ def test_cruft_create_records_origin_and_update_brings_template_changes(template
     cruft(project, "update", "--skip-apply-ask")
 
     assert (project / "docs/upgrade-note.md").read_text() == "# Upgrade note\n\nFor Acme Services.\n"
-    assert "max_body_bytes: int = 2_000_000" in (project / "modules/reports/backend/settings.py").read_text()
+    assert "max_body_bytes: int = 2_000_000" in (project / "stack/libs/settings.py").read_text()
     assert json.loads((project / ".cruft.json").read_text())["commit"] == git(template_repo, "rev-parse", "HEAD").strip()
     assert cruft(project, "check").returncode == 0
 
@@ -77,5 +78,8 @@ def test_ci_checks_for_template_updates_with_the_tested_cruft(project: Path) -> 
     assert pinned, "tests/requirements.txt must pin cruft"
     workflow = yaml.safe_load((project / ".github/workflows/template-check.yml").read_text())
     runs = [step.get("run", "") for step in workflow["jobs"]["cruft-check"]["steps"]]
-    assert any(f'"cruft=={pinned.group(1)}"' in run for run in runs)
+    # Installed from hashed requirements whose input pins the cruft the suite tests.
+    assert any("--require-hashes -r .github/requirements/cruft.txt" in run for run in runs)
+    assert f"cruft=={pinned.group(1)}" in (project / ".github/requirements/cruft.in").read_text().split()
+    assert f"cruft=={pinned.group(1)} " in (project / ".github/requirements/cruft.txt").read_text()
     assert any("cruft check" in run for run in runs)
