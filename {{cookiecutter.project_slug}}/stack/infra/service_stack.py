@@ -273,6 +273,10 @@ def deploy(spec: ServiceSpec) -> None:
     alarm_topic_arn: pulumi.Input[str] = settings.alarm_topic_arn or for_environment("alarmTopicArns")
     alarms = AlarmTarget(topic_arn=alarm_topic_arn, thresholds=settings.alarm_thresholds)
 
+    # The key of job ids derived from Idempotency-Keys (stack.libs.jobs): random per stack from
+    # its first deploy, so knowing a key never tells anyone a job id.
+    platform_secrets = {"api": [f"{spec.env_prefix}IDEMPOTENCY_SECRET"]}
+
     def task_args(component: str, capacity: Capacity, permissions: TaskPermissions, **extra: Any) -> FargateTaskArgs:
         return FargateTaskArgs(
             name=f"{prefix}-{component}",
@@ -294,7 +298,8 @@ def deploy(spec: ServiceSpec) -> None:
             log_retention_days=settings.log_retention_days,
             assign_public_ip=settings.assign_public_ip,
             use_spot=settings.use_spot,
-            secrets=settings.secrets.get(component, ()),
+            secrets=[*settings.secrets.get(component, ()), *platform_secrets.get(component, ())],
+            generated_secrets=platform_secrets.get(component, ()),
             secrets_key_arn=secrets_key_arn,
             alarms=alarms,
             tracing=settings.tracing,

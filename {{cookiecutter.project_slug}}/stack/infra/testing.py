@@ -131,6 +131,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def _default_invokes(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
+            # A fixed "random" value: tests compare runs.
+            "aws:secretsmanager/getRandomPassword:getRandomPassword": lambda args: {
+                "id": "random",
+                "randomPassword": "r" * int(args.get("passwordLength", 32)),
+            },
             "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
                 "accountId": self.account_id,
                 "arn": f"arn:aws:iam::{self.account_id}:user/test",

@@ -66,6 +66,8 @@ class FargateTaskArgs:
     # Time between SIGTERM and SIGKILL; set it above the app's own shutdown bound.
     stop_timeout_seconds: int = 30
     secrets: Sequence[str] = ()
+    # Those of ``secrets`` whose first value is random (ServiceSecrets' ``generated``).
+    generated_secrets: Sequence[str] = ()
     secrets_key_arn: pulumi.Input[str] | None = None
     alarms: AlarmTarget | None = None
     tracing: bool = False
@@ -144,6 +146,7 @@ def create_secrets(parent: pulumi.Resource, resource_name: str, args: FargateTas
         region=args.region,
         account_id=args.account_id,
         tags=args.tags,
+        generated=list(args.generated_secrets),
         opts=pulumi.ResourceOptions(parent=parent),
     )
 

@@ -47,25 +47,36 @@ class ServiceSecrets(pulumi.ComponentResource):
         region: str,
         account_id: str,
         tags: Mapping[str, str],
+        generated: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``generated`` secrets start with a random value from Secrets Manager's generator
+        (never the placeholder): keys the platform needs from the first deploy on."""
         super().__init__("pantstack:aws:ServiceSecrets", resource_name, None, opts)
         bad = [s for s in secrets if not _ENV_NAME.fullmatch(s)]
         if bad:
             raise ValueError(f"{service_name}: secret names must be environment variable names (A-Z, 0-9, _): {bad}")
         if len(set(secrets)) != len(secrets):
             raise ValueError(f"{service_name}: secret names repeat: {sorted(secrets)}")
+        unknown = sorted(set(generated) - set(secrets))
+        if unknown:
+            raise ValueError(f"{service_name}: generated secrets {unknown} are not among its secrets")
         self.arns = {}
         self.parameters: list[aws.ssm.Parameter] = []
         for secret in secrets:
             name = parameter_name(service_name, secret)
+            first_value: pulumi.Input[str] = PLACEHOLDER
+            if secret in generated:
+                first_value = aws.secretsmanager.get_random_password_output(
+                    password_length=48, exclude_punctuation=True, opts=pulumi.InvokeOptions(parent=self)
+                ).random_password
             self.parameters.append(
                 aws.ssm.Parameter(
                     f"{resource_name}-{secret.lower().replace('_', '-')}",
                     name=name,
                     type="SecureString",
                     key_id=key_arn,
-                    value=pulumi.Output.secret(PLACEHOLDER),
+                    value=pulumi.Output.secret(first_value),
                     description=f"{secret} of {service_name}; set with aws ssm put-parameter --overwrite",
                     tags=dict(tags),
                     opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value", "insecureValue"]),

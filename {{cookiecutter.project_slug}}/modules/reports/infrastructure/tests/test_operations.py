@@ -62,17 +62,31 @@ def test_secrets_from_settings_reach_only_their_component():
     result = run_stack("prod", secrets={"api": ["PAYMENT_API_KEY"], "worker": ["SMTP_PASSWORD"]})
     found = containers(result)
     prefix = f"{PROJECT_SLUG}-prod-reports"
-    for component, secret in (("api", "PAYMENT_API_KEY"), ("worker", "SMTP_PASSWORD")):
-        arn = f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}-{component}/{secret}"
-        assert found[component]["secrets"] == [{"name": secret, "valueFrom": arn}]
+    # The API also gets the platform's key of job ids derived from Idempotency-Keys.
+    expected = {"api": ["PAYMENT_API_KEY", "REPORTS_IDEMPOTENCY_SECRET"], "worker": ["SMTP_PASSWORD"]}
+    for component, names in expected.items():
+        arns = [f"arn:aws:ssm:{AWS_REGION}:{AWS_ACCOUNT_ID}:parameter/{prefix}-{component}/{name}" for name in names]
+        assert found[component]["secrets"] == [{"name": n, "valueFrom": a} for n, a in zip(names, arns, strict=True)]
         policy = json.loads(
             result.one("aws:iam/rolePolicy:RolePolicy", f"{component}-roles-exec-policy").inputs["policy"]
         )
         [read] = [s for s in policy["Statement"] if s.get("Sid") == "ReadOwnSecrets"]
-        assert read["Resource"] == [arn]
+        assert read["Resource"] == sorted(arns)
     keys = {p.inputs["keyId"] for p in result.of_type("aws:ssm/parameter:Parameter")}
     assert keys == {FOUNDATION["secretsKeyArns"]["prod"]}
     enforce(result.resources, PolicyContext(environment="prod", require_permissions_boundary=True))
+
+
+def test_the_idempotency_key_secret_starts_random_and_is_never_reset():
+    result = run_stack("test")
+    parameters = {p.inputs["name"]: p for p in result.of_type("aws:ssm/parameter:Parameter")}
+    secret = parameters[f"/{PROJECT_SLUG}-test-reports-api/REPORTS_IDEMPOTENCY_SECRET"]
+    # The mocks' generator answers 48 "r"s: the value comes from it, not the placeholder. It
+    # is a Pulumi secret (the mocks see it wrapped), so it never shows in state or logs.
+    value = secret.inputs["value"]
+    assert isinstance(value, dict) and value["value"] == "r" * 48
+    assert secret.inputs["type"] == "SecureString"
+    assert "REPORTS_IDEMPOTENCY_SECRET" not in str(containers(result)["worker"].get("secrets", []))
 
 
 def test_unknown_secret_components_are_refused():
