@@ -6,7 +6,7 @@ from reports.backend.api.dependencies import Jobs
 from reports.backend.schemas import ReportJob, ReportRequest
 from stack.libs.jobs.api import IdempotencyKey, job_answer
 
-SUMMARY = {{ (cookiecutter.project_name ~ ": report jobs") | tojson }}
+SUMMARY = "report jobs: summarise lists of numbers"
 
 router = APIRouter(tags=["reports"])
 
