@@ -57,6 +57,8 @@ def test_gateway_hands_work_to_ledger_and_reports() -> None:
 # wiring and must be the same in every module, the example included.
 DOMAIN_FILES = {
     "README.md",
+    # Its uses are its own; the parity of the rest is checked below.
+    "module.toml",
     "backend/schemas/__init__.py",
     "backend/service/__init__.py",
     "backend/service/jobs.py",
@@ -132,6 +134,11 @@ def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(two_serv
         return text.replace("gateway", "reports").replace("Gateway", "Reports").replace("GATEWAY", "REPORTS")
 
     assert sorted(made) == sorted(example), "the two modules have different wiring files"
+    # module.toml: the same declaration but for the modules it uses, which --uses wrote.
+    declared = (two_services / "modules/gateway/module.toml").read_text()
+    assert '\nuses = ["cash_ledger", "reports"]\n' in declared
+    reports_declaration = (project / "modules/reports/module.toml").read_text()
+    assert as_reports(declared.replace('["cash_ledger", "reports"]', "[]")) == reports_declaration
     drifted = [name for name in made if as_reports(made[name]) != example[name]]
     assert drifted == [], f"wiring that differs from modules/reports: {drifted}"
 
@@ -171,14 +178,20 @@ def test_compose_file_lists_every_module(two_services: Path) -> None:
     services = yaml.safe_load((two_services / "docker-compose.yml").read_text())["services"]
     assert {"cash-ledger-worker", "gateway-api", "gateway-worker", "reports-api", "reports-worker"} <= set(services)
     assert "cash-ledger-api" not in services
-    assert services["setup"]["entrypoint"][2:] == ["cash_ledger", "gateway", "reports"]
+    assert services["setup"]["entrypoint"][2:] == ["cash_ledger:120:5", "gateway:120:5", "reports:120:5"]
+    uses = json.loads(services["gateway-api"]["environment"]["GATEWAY_USES_QUEUE_URLS"])
+    assert uses == {name: f"http://moto:5000/123456789012/{name.replace('_', '-')}-jobs" for name in ("cash_ledger", "reports")}
     check = subprocess.run([sys.executable, "stack/local/compose.py", "--check"], cwd=two_services)
     assert check.returncode == 0
 
 
 def test_the_whole_repository_runs_locally_and_a_job_completes_in_each_module(two_services: Path) -> None:
     done = pants(two_services, "run", "stack/local:up", "--", "--demo")
-    assert "every demo job completed: gateway, reports" in done.stdout, done.stdout[-3000:]
+    # A job through each API, and one over each uses link: cash_ledger has no API, so its
+    # job comes from gateway's link, on the queue URL the runtime handed gateway.
+    completed = "every demo job completed: gateway, reports, gateway -> cash_ledger, gateway -> reports"
+    assert completed in done.stdout, done.stdout[-3000:]
+    assert "sent to GATEWAY_USES_QUEUE_URLS['cash_ledger']" in done.stdout
     assert "cash_ledger-worker pid" in done.stdout  # worker-only modules run too
 
 

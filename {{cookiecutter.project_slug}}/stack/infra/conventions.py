@@ -44,6 +44,16 @@ def foundation_stack_reference(organization: str) -> str:
     return f"{organization}/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}"
 
 
+def service_project(module: str, project_slug: str = PROJECT_SLUG) -> str:
+    """The Pulumi project of a service module (its infrastructure/Pulumi.yaml ``name``)."""
+    return f"{project_slug}-{module}"
+
+
+def service_stack_reference(organization: str, module: str, stack: str) -> str:
+    """Fully qualified name of a module's stack, for the modules that use it."""
+    return f"{organization}/{service_project(module)}/{stack}"
+
+
 @dataclass(frozen=True)
 class Environment:
     """The deployment environment a service stack belongs to, read from its stack name."""

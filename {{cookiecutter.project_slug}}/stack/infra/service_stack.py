@@ -8,11 +8,17 @@ organization. ``imageTag`` and ``imageDigests`` are always required: CI sets the
 build it just pushed or verified, and every task runs its image by digest
 (``<repository>@sha256:...``), never by a tag that could be made to point elsewhere.
 
-A module's ``infrastructure/program.py`` describes the module with a ``ServiceSpec`` and
-calls ``deploy``; what every service gets (and what the policy checks) lives here.
+A module's ``infrastructure/program.py`` describes the module with a ``ServiceSpec`` (its
+queue and the modules it uses come from its ``module.toml``, which the local runtime reads
+too) and calls ``deploy``; what every service gets (and what the policy checks) lives here.
+
+A module that uses another (``uses`` in module.toml) reads that module's stack of the same
+name (``test``, ``prod``, ``preview-<n>``) through a StackReference: its queue URL reaches
+the code as ``<PREFIX>USES_QUEUE_URLS`` and its task roles may send to exactly that queue.
 """
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -35,8 +41,9 @@ from stack.infra.components import (
 )
 from stack.infra.components.alarms import queue_alarms
 from stack.infra.components.task_roles import TaskPermissions
-from stack.infra.conventions import Environment, foundation_stack_reference, tags_for
+from stack.infra.conventions import Environment, foundation_stack_reference, service_stack_reference, tags_for
 from stack.infra.edge_settings import EdgeSettings, load_edge_settings
+from stack.module_toml import ModuleDeclaration
 
 S3_NAME_LIMIT = 63
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -71,6 +78,8 @@ class ServiceSpec:
     # leaving API task for as long as it may take to stop.
     api_shutdown_seconds: int = 10
     worker_shutdown_seconds: int = 25
+    # modules/<name>/module.toml: its queue's settings and the modules it uses.
+    declaration: ModuleDeclaration = field(default_factory=ModuleDeclaration)
 
 
 # Between the app's own shutdown bound and ECS's SIGKILL: log flushing, process exit.
@@ -225,6 +234,15 @@ def load_config() -> ServiceConfig:
     )
 
 
+def used_modules(spec: ServiceSpec, environment: Environment) -> dict[str, pulumi.StackReference]:
+    """The stacks of the modules ``spec`` uses, in this environment (same stack name)."""
+    organization = pulumi.get_organization()
+    return {
+        name: pulumi.StackReference(service_stack_reference(organization, name, environment.stack))
+        for name in spec.declaration.uses
+    }
+
+
 def deploy(spec: ServiceSpec) -> None:
     """Create the service's resources in the current stack and export what CI and people need."""
     settings = load_config()
@@ -236,7 +254,15 @@ def deploy(spec: ServiceSpec) -> None:
     prefix = f"{environment.resource_prefix()}-{spec.name.replace('_', '-')}"
     tags = tags_for(environment.name, environment.stack, service=spec.name)
 
-    queue = JobQueue("jobs", name=f"{prefix}-jobs", tags=tags, visibility_timeout_seconds=120)
+    declared_queue = spec.declaration.queue
+    queue = JobQueue(
+        "jobs",
+        name=f"{prefix}-jobs",
+        tags=tags,
+        visibility_timeout_seconds=declared_queue.visibility_timeout_seconds,
+        max_receive_count=declared_queue.max_receives,
+    )
+    used = used_modules(spec, environment)
     bucket = PrivateBucket(
         "results",
         name=results_bucket_name(prefix, account_id),
@@ -255,6 +281,11 @@ def deploy(spec: ServiceSpec) -> None:
         "AWS_REGION": region,
         "LOG_LEVEL": "INFO",
     }
+    if used:
+        app_environment[f"{spec.env_prefix}USES_QUEUE_URLS"] = pulumi.Output.all(
+            **{name: reference.require_output("queueUrl") for name, reference in used.items()}
+        ).apply(lambda urls: json.dumps(dict(sorted(urls.items()))))
+    send_queue_arns = [reference.require_output("queueArn") for reference in used.values()]
 
     def for_environment(output: str) -> pulumi.Output[str]:
         """This environment's entry of a foundation output keyed by environment."""
@@ -310,6 +341,9 @@ def deploy(spec: ServiceSpec) -> None:
     pulumi.export("imageTag", settings.image_tag)
     pulumi.export("imageDigests", dict(settings.image_digests))
     pulumi.export("queueUrl", queue.url)
+    # For the modules that use this one (their task roles may send to it).
+    pulumi.export("queueArn", queue.arn)
+    pulumi.export("uses", list(spec.declaration.uses))
     pulumi.export("deadLetterQueueUrl", queue.dead_letter_url)
     pulumi.export("bucketName", bucket.bucket)
     pulumi.export("alarmTopicArn", alarm_topic_arn)
@@ -329,6 +363,7 @@ def deploy(spec: ServiceSpec) -> None:
                         queue_actions=("sqs:SendMessage", "sqs:GetQueueAttributes"),
                         bucket_arn=bucket.arn,
                         bucket_actions=("s3:GetObject", "s3:PutObject"),
+                        send_queue_arns=send_queue_arns,
                     ),
                     environment={
                         **app_environment,
@@ -372,10 +407,12 @@ def deploy(spec: ServiceSpec) -> None:
                         ),
                         bucket_arn=bucket.arn,
                         bucket_actions=("s3:GetObject", "s3:PutObject"),
+                        send_queue_arns=send_queue_arns,
                     ),
                     environment={
                         **app_environment,
                         f"{spec.env_prefix}SHUTDOWN_TIMEOUT_SECONDS": str(spec.worker_shutdown_seconds),
+                        f"{spec.env_prefix}VISIBILITY_TIMEOUT_SECONDS": str(declared_queue.visibility_timeout_seconds),
                     },
                     # The worker finishes the job in hand after SIGTERM before this runs out.
                     stop_timeout_seconds=spec.worker_shutdown_seconds + STOP_MARGIN_SECONDS,

@@ -384,3 +384,16 @@ def pulumi_project_problems(project_dir: Path | str, repo_root: Path | str = "."
     if not (project_dir / "__main__.py").is_file():
         problems.append(f"{project_dir}: no __main__.py for Pulumi to run")
     return problems
+
+
+def service_outputs(account_id: str, region: str, project_slug: str, module: str, stack: str) -> dict[str, Any]:
+    """Outputs shaped like a service stack's, for mocking the StackReference of a module
+    that uses it (stack.infra.service_stack.used_modules)."""
+    queue = f"{project_slug}-{stack}-{module.replace('_', '-')}-jobs"
+    return {
+        "environment": "preview" if stack.startswith("preview-") else stack,
+        "queueUrl": f"https://sqs.{region}.amazonaws.com/{account_id}/{queue}",
+        "queueArn": f"arn:aws:sqs:{region}:{account_id}:{queue}",
+        "deadLetterQueueUrl": f"https://sqs.{region}.amazonaws.com/{account_id}/{queue}-dlq",
+        "bucketName": f"{project_slug}-{stack}-{module.replace('_', '-')}-results-{account_id}",
+    }

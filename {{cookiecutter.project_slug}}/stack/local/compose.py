@@ -5,12 +5,19 @@ AWS emulator, for users with Docker (the same as `./pants run stack/local:up`).
     python stack/local/compose.py --check   # exit 1 if it is not what the modules say
 
 The new-service command runs it; stack/local/tests/test_compose.py fails when the file is
-stale. Standard library only, so it runs from any interpreter, in any resolve.
+stale. Each module's queue settings and ``uses`` come from its module.toml, as in AWS.
+Standard library only, so it runs from any interpreter, in any resolve.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
+
+if not __package__:  # run as a script: the repository root holds the `stack` package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from stack.module_toml import load_declaration
 
 SLUG = "{{ cookiecutter.project_slug }}"
 REGION = "{{ cookiecutter.aws_region }}"
@@ -63,14 +70,22 @@ def aws_name(module: str) -> str:
     return module.replace("_", "-")
 
 
+def queue_url(module: str) -> str:
+    return f"http://moto:5000/123456789012/{aws_name(module)}-jobs"
+
+
 def render(root: Path) -> str:
     modules = components(root)
-    names = " ".join(f'"{module}"' for module, _ in modules)
+    declarations = {module: load_declaration(root / "modules" / module) for module, _ in modules}
+    # <module>:<visibility timeout>:<max receives> (stack/local/resources.py)
+    arguments = ", ".join(
+        f'"{module}:{d.queue.visibility_timeout_seconds}:{d.queue.max_receives}"' for module, d in declarations.items()
+    )
     text = HEADER + f"""
-  # Creates every module's queue, dead-letter queue and bucket, then exits.
+  # Creates every module's queue, dead-letter queue and bucket (module.toml), then exits.
   setup:
     image: {MOTO_IMAGE}
-    entrypoint: ["python", "/setup/resources.py", {names.replace('" "', '", "')}]
+    entrypoint: ["python", "/setup/resources.py", {arguments}]
     environment:
       <<: *aws-emulator
     volumes:
@@ -82,11 +97,15 @@ def render(root: Path) -> str:
     port = FIRST_API_PORT
     for module, parts in modules:
         prefix = f"{module.upper()}_"
+        declaration = declarations[module]
         settings = (
             f"      <<: *aws-emulator\n"
-            f"      {prefix}QUEUE_URL: http://moto:5000/123456789012/{aws_name(module)}-jobs\n"
+            f"      {prefix}QUEUE_URL: {queue_url(module)}\n"
             f"      {prefix}BUCKET_NAME: {aws_name(module)}-results\n"
         )
+        if declaration.uses:
+            uses = json.dumps({name: queue_url(name) for name in declaration.uses})
+            settings += f"      {prefix}USES_QUEUE_URLS: '{uses}'\n"
         depends = "    depends_on:\n      setup:\n        condition: service_completed_successfully\n"
         if "api" in parts:
             text += (
@@ -101,7 +120,8 @@ def render(root: Path) -> str:
                 f"\n  {aws_name(module)}-worker:\n"
                 f"    # Built by the docker_image target modules/{module}/backend/worker:worker-image.\n"
                 f"    image: {SLUG}:{module}-worker-local\n    pull_policy: never\n"
-                f"    environment:\n{settings}{depends}"
+                f"    environment:\n{settings}"
+                f'      {prefix}VISIBILITY_TIMEOUT_SECONDS: "{declaration.queue.visibility_timeout_seconds}"\n{depends}'
                 "    # The worker exits within its long poll plus the jobs in hand after SIGTERM (at most 25 s).\n"
                 "    stop_grace_period: 30s\n"
             )

@@ -15,7 +15,14 @@ import httpx
 
 from stack.local.emulator import MotoEmulator
 from stack.local.processes import ManagedProcess, ProcessGroup, listening_socket, python_env
-from stack.local.resources import MAX_RECEIVES, Resources, bucket_name, create_resources, queue_name
+from stack.local.resources import (
+    MAX_RECEIVES,
+    VISIBILITY_TIMEOUT_SECONDS,
+    Resources,
+    bucket_name,
+    create_resources,
+    queue_name,
+)
 
 
 @dataclass
@@ -38,7 +45,9 @@ class LocalModule:
     run_dir: Path
     name: str | None = None
     settings: Mapping[str, str] = field(default_factory=dict)
+    # The queue's settings; the local runtime takes them from the module's module.toml.
     max_receives: int = MAX_RECEIVES
+    visibility_timeout: int = VISIBILITY_TIMEOUT_SECONDS
     versioned_bucket: bool = False
     resources: Resources | None = None
     processes: ProcessGroup = field(default_factory=ProcessGroup)
@@ -67,6 +76,7 @@ class LocalModule:
             queue_name=queue_name(name),
             bucket_name=bucket_name(name),
             max_receives=self.max_receives,
+            visibility_timeout=self.visibility_timeout,
             versioned_bucket=self.versioned_bucket,
         )
         return self.resources

@@ -5,9 +5,10 @@ shape: a jobs queue whose redrive policy moves a message to the dead-letter queu
 ``max_receives`` deliveries, and a bucket for the job records.
 
 It needs nothing but boto3, so docker-compose.yml runs it as a script in the moto image,
-once per module:
-    AWS_ENDPOINT_URL=http://moto:5000 python resources.py reports billing
-Creating what already exists is a no-op, so it is safe to run again.
+with each module's queue settings from its module.toml (stack/local/compose.py writes them):
+    AWS_ENDPOINT_URL=http://moto:5000 python resources.py reports:120:5 billing:60:3
+(``<module>[:<visibility timeout seconds>:<max receives>]``). Creating what already exists
+is a no-op, so it is safe to run again.
 """
 
 import json
@@ -80,8 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
     # Path-style addressing: "bucket.moto" is no host name a container can resolve.
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region, config=Config(s3={"addressing_style": "path"}))
-    for module in sys.argv[1:] if argv is None else argv:
-        resources = create_resources(sqs, s3, queue_name(module), bucket_name(module))
+    for argument in sys.argv[1:] if argv is None else argv:
+        module, *queue = argument.split(":")
+        visibility, receives = (int(queue[0]), int(queue[1])) if queue else (VISIBILITY_TIMEOUT_SECONDS, MAX_RECEIVES)
+        resources = create_resources(sqs, s3, queue_name(module), bucket_name(module), receives, visibility)
         print(json.dumps({"module": module, **resources.__dict__}), flush=True)
 
 

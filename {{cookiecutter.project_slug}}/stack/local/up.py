@@ -2,15 +2,15 @@
 
     ./pants run stack/local:up                          # all modules, until Ctrl-C
     ./pants run stack/local:up -- --only billing,reports
-    ./pants run stack/local:up -- --demo                # one job through each API, then exit
+    ./pants run stack/local:up -- --demo                # one job through each module and link, then exit
 
 Starts one moto server on loopback, creates every module's queue, dead-letter queue and
 bucket in it, starts every module's API (each on its own free port) and worker, prints one
 table and follows all logs, each line prefixed by its module. Ctrl-C (or SIGTERM) stops
 every worker, then every API, then the emulator, each by its pid. A process that cannot
-start stops everything and names its module. ``--demo`` submits each API's documented
-example request, waits for the job to finish, prints its journey from the services' own
-log lines and exits 0 only if every job completed.
+start stops everything and names its module. ``--demo`` pushes one job through every
+module and every ``uses`` link of module.toml (stack/local/demo.py) and exits 0 only if all
+completed.
 """
 
 import argparse
@@ -21,15 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import datetime
 from pathlib import Path
 
-import httpx
-
 from stack.libs.settings import ServiceSettings
+from stack.local.demo import run_demo
 from stack.local.emulator import MotoEmulator
-from stack.local.module import ApiProcess, LocalModule, log_lines
+from stack.local.module import ApiProcess, LocalModule
 from stack.local.modules import ModuleParts, discover_modules, select
 from stack.local.processes import ManagedProcess, ProcessFailed
 
@@ -50,9 +47,15 @@ def _on_signal(signum: int, _frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
-def local_settings(module: str) -> dict[str, str]:
-    # A short long-poll locally, so Ctrl-C stops the workers within a second or two.
-    return {f"{module.upper()}_RECEIVE_WAIT_SECONDS": "2", "LOG_LEVEL": "INFO"}
+def local_settings(part: ModuleParts) -> dict[str, str]:
+    prefix = f"{part.name.upper()}_"
+    return {
+        # A short long-poll locally, so Ctrl-C stops the workers within a second or two.
+        f"{prefix}RECEIVE_WAIT_SECONDS": "2",
+        # As the service stack sets it, from module.toml.
+        f"{prefix}VISIBILITY_TIMEOUT_SECONDS": str(part.declaration.queue.visibility_timeout_seconds),
+        "LOG_LEVEL": "INFO",
+    }
 
 
 def package(root: Path, parts: list[ModuleParts]) -> None:
@@ -83,12 +86,15 @@ class Repository:
 
     def __init__(self, emulator: MotoEmulator, run_dir: Path, parts: list[ModuleParts], root: Path) -> None:
         self.parts = parts
+        self.emulator = emulator
         self.modules = {
             p.name: LocalModule(
                 p.name,
                 emulator,
                 run_dir / p.name,
-                settings=local_settings(p.name),
+                settings=local_settings(p),
+                max_receives=p.declaration.queue.max_receives,
+                visibility_timeout=p.declaration.queue.visibility_timeout_seconds,
                 api_command=packaged(root, p.name, "api", "api-server"),
                 worker_command=packaged(root, p.name, "worker", "queue-worker"),
             )
@@ -180,78 +186,6 @@ def follow(repository: Repository) -> int:
         time.sleep(0.2)
 
 
-def jobs_route(openapi: dict) -> tuple[str, dict]:
-    """The path that takes job requests (a POST answering 202) and its documented example."""
-    for path, operations in openapi["paths"].items():
-        post = operations.get("post")
-        if post and "202" in post["responses"]:
-            schema = post["requestBody"]["content"]["application/json"]["schema"]
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            example, *_ = openapi["components"]["schemas"][name]["examples"]
-            return path, example
-    raise LookupError("no POST route answering 202 (a job submission) in the OpenAPI schema")
-
-
-def demo_one(module: str, api: ApiProcess, timeout: float) -> tuple[str, bool]:
-    trace_id = f"demo-{module}-{uuid.uuid4().hex[:8]}"
-    with httpx.Client(base_url=api.url, timeout=10) as http:
-        path, example = jobs_route(http.get("/openapi.json").json())
-        started = time.monotonic()
-        submitted = http.post(path, json=example, headers={"X-Request-ID": trace_id})
-        print(f"\n[{module}] POST {path}  X-Request-ID: {trace_id}\n  -> {submitted.status_code} {submitted.text}")
-        if submitted.status_code != 202:
-            return trace_id, False
-        job_id, job = submitted.json()["job_id"], {}
-        while time.monotonic() - started < timeout:  # bounded polling
-            job = http.get(f"{path}/{job_id}", headers={"X-Request-ID": f"{trace_id}-read"}).json()
-            if job["state"] != "queued":
-                break
-            time.sleep(0.1)
-    print(f"[{module}] GET {path}/{job_id}\n  -> {json.dumps(job)}")
-    done = job.get("state") == "done"
-    verdict = f"done in {(time.monotonic() - started) * 1000:.0f} ms" if done else f"not done: {job.get('state')}"
-    print(f"[{module}] job {job_id} {verdict}: API -> queue -> worker -> store -> API")
-    return trace_id, done
-
-
-def demo(repository: Repository, timeout: float = 60.0) -> int:
-    results = {}
-    for module, api in repository.apis.items():
-        if module not in repository.workers:
-            print(f"\n[{module}] has no worker: its jobs stay queued locally; skipped")
-            continue
-        results[module] = demo_one(module, api, timeout)
-    time.sleep(0.3)  # let the children flush the log lines of these requests
-    for trace_id, _ in results.values():
-        print_journey(repository, trace_id)
-    failed = [module for module, (_, done) in results.items() if not done]
-    if failed:
-        print(f"\nnot completed within {timeout:.0f} s: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    print(f"\nevery demo job completed: {', '.join(results) or 'no module with an API and a worker'}")
-    return 0
-
-
-def print_journey(repository: Repository, trace_id: str) -> None:
-    """The log lines of one demo request, from every process, in time order."""
-    lines = [
-        (entry["time"], process.name, entry)
-        for process in repository.processes()
-        for entry in log_lines(process)
-        if str(entry.get("request_id", "")).startswith(trace_id)
-    ]
-    reads = [line for line in lines if line[2]["request_id"] != trace_id]
-    # The polling GETs look alike: keep the last one, which saw the result.
-    journey = sorted([line for line in lines if line[2]["request_id"] == trace_id] + sorted(reads)[-1:])
-    print(f"\nThe journey of request {trace_id}, from the services' logs:")
-    start = datetime.fromisoformat(journey[0][0]) if journey else None
-    for time_text, source, entry in journey:
-        offset = (datetime.fromisoformat(time_text) - start).total_seconds() * 1000 if start else 0.0
-        fields = {k: v for k, v in entry.items() if k not in {"time", "level", "logger", "message", "request_id"}}
-        details = " ".join(f"{key}={value}" for key, value in fields.items())
-        print(f"  +{offset:7.1f} ms  {source}  {entry['message']}  {details}")
-
-
 def repository_root() -> Path:
     for candidate in (Path.cwd(), *Path.cwd().parents):
         if (candidate / "pants.toml").is_file():
@@ -269,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         parts = select(discover_modules(args.root), args.only)
-    except ValueError as error:
+    except ValueError as error:  # DeclarationError included: it names the file and the fix
         print(f"up: {error}", file=sys.stderr)
         return 2
     if not parts:
@@ -292,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         pids = ", ".join(f"{p.name} pid {p.pid}" for p in [emulator.process, *repository.processes()])
         print(f"started: {pids}", flush=True)
         if args.demo:
-            return demo(repository)
+            return run_demo(repository)
         print(f"\nrunning on loopback (AWS emulator {emulator.endpoint_url}, fake credentials):\n")
         print(repository.table())
         print("\nAPI docs at <API>/docs. Ctrl-C stops everything.\n", flush=True)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from stack.module_toml import FILE_NAME, load_declaration
 from tools.delivery import ecr_images, github, locked_requirements, pins, pr_title, pulumi_stacks, release, tags
 from tools.delivery.plan import Context, ci_scope, plan_event
 from tools.delivery.services import discover_services, read_pulumi_project
@@ -157,8 +158,22 @@ def cmd_up(args: argparse.Namespace) -> None:
     project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
     qualified = tags.qualified_stack(org, project, args.stack)
     config = {**_json_arg(args.config, "--config"), "imageDigests": digests}
+    pulumi_stacks.wait_for_providers(provider_stacks(repo, args.work_dir, org, args.stack))
     pulumi_stacks.up(repo, qualified, args.work_dir, config, policy_packs=args.policy_pack or ())
     write_outputs({"stack": qualified})
+
+
+def provider_stacks(repo: Path, work_dir: str, org: str, stack: str) -> dict[str, str]:
+    """The stacks (same environment) of the modules the module of ``work_dir`` uses."""
+    module_dir = (repo / work_dir).parent
+    if not (module_dir / FILE_NAME).is_file():
+        return {}
+    return {
+        name: tags.qualified_stack(
+            org, read_pulumi_project(repo / "modules" / name / "infrastructure/Pulumi.yaml"), stack
+        )
+        for name in load_declaration(module_dir).uses
+    }
 
 
 def cmd_preview(args: argparse.Namespace) -> None:

@@ -120,7 +120,7 @@ def _plan_pull_request(payload: Mapping[str, Any], ctx: Context) -> Plan:
     base = None
     if changes.is_commit(ctx.repo, base_sha) and changes.is_commit(ctx.repo, head_sha):
         base = changes.merge_base(ctx.repo, base_sha, head_sha)
-    services = _changed_services(ctx, base, head_sha)
+    services = _with_providers(ctx, _changed_services(ctx, base, head_sha))
     plan = Plan(
         action="preview",
         reason=_reason(f"pull request #{number} {action}", base, services),
@@ -141,6 +141,19 @@ def _changed_services(ctx: Context, base: str | None, head: str) -> list[str]:
     if base is None:
         return [s.name for s in ctx.services]
     return changes.affected_services(changes.changed_files(ctx.repo, base, head), ctx.services)
+
+
+def _with_providers(ctx: Context, services: list[str]) -> list[str]:
+    """A preview stack reads the preview stacks of the modules it uses (their queue URL and
+    ARN): those are deployed in the same pull request too, changed or not."""
+    by_name = {s.name: s for s in ctx.services}
+    wanted, found = list(services), set()
+    while wanted:
+        name = wanted.pop()
+        if name in by_name and name not in found:
+            found.add(name)
+            wanted.extend(by_name[name].uses)
+    return sorted(found)
 
 
 def _reason(what: str, base: str | None, services: list[str]) -> str:

@@ -6,12 +6,13 @@ stale previews, read outputs.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tools.delivery import tags
-from tools.delivery.commands import Runner, run, stream
+from tools.delivery.commands import CommandError, Runner, run, stream
 from tools.delivery.services import Service
 
 
@@ -74,6 +75,40 @@ def stacks_to_sweep(
 def stack_outputs(repo: Path, stack: Mapping[str, Any], runner: Runner = run) -> dict[str, Any]:
     out = runner(["pulumi", "stack", "output", "--json", "--stack", stack["qualified"]], repo / stack["work_dir"])
     return dict(json.loads(out or "{}"))
+
+
+def wait_for_providers(
+    providers: Mapping[str, str],
+    runner: Runner = run,
+    timeout: float = 1200,
+    interval: float = 20,
+    sleep: Any = time.sleep,
+    clock: Any = time.monotonic,
+) -> None:
+    """Wait until each provider stack ({module: qualified name}) exports ``queueArn``.
+
+    A consumer's program reads it through a StackReference, so its `pulumi up` fails while
+    the provider stack is missing. One deploy run deploys its stacks side by side: a
+    consumer whose provider is deployed in the same run waits for it here.
+    """
+    deadline = clock() + timeout
+    for module, qualified in sorted(providers.items()):
+        while True:
+            try:
+                outputs = json.loads(
+                    runner(["pulumi", "stack", "output", "--json", "--stack", qualified], None) or "{}"
+                )
+            except CommandError:
+                outputs = {}  # not created yet
+            if "queueArn" in outputs:
+                break
+            if clock() >= deadline:
+                raise SystemExit(
+                    f"error: this module uses {module}, whose stack {qualified} has no queueArn output after "
+                    f"{timeout:.0f} s: deploy {module} to this environment first"
+                )
+            print(f"waiting for {qualified} (used by this module) to export queueArn ...", flush=True)
+            sleep(interval)
 
 
 def up(

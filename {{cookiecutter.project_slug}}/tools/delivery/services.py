@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from stack.module_toml import FILE_NAME, check_imports_declared, load_declaration
+
 MODULES_DIR = "modules"
 
 # Pulumi.yaml's top-level `name:` line (no indentation, optional quotes).
@@ -27,7 +29,8 @@ class Service:
     images: tuple[str, ...]
     # The Pulumi project name from infrastructure/Pulumi.yaml, None without a program.
     pulumi_project: str | None
-    # Other modules whose public package this one's code imports (built into its images).
+    # Other modules whose public package this one's code imports (built into its images),
+    # and those its module.toml says it uses (its stack reads theirs).
     uses: tuple[str, ...] = ()
 
     @property
@@ -58,12 +61,19 @@ def discover_services(root: Path) -> list[Service]:
         pulumi_yaml = directory / "infrastructure" / "Pulumi.yaml"
         backend = directory / "backend"
         images = tuple(sorted(d.name for d in backend.glob("*") if (d / "Dockerfile").is_file()))
+        uses = imported_modules(backend, names - {directory.name})
+        if uses or (directory / FILE_NAME).is_file():
+            # Its stack grants sends only to what module.toml declares: a deploy must not
+            # ship code that publishes to a queue it may not send to.
+            declaration = load_declaration(directory)
+            check_imports_declared(directory.name, declaration, uses)
+            uses |= set(declaration.uses)
         services.append(
             Service(
                 name=directory.name,
                 images=images,
                 pulumi_project=read_pulumi_project(pulumi_yaml) if pulumi_yaml.is_file() else None,
-                uses=tuple(sorted(imported_modules(backend, names - {directory.name}))),
+                uses=tuple(sorted(uses)),
             )
         )
     return services

@@ -6,6 +6,7 @@ and generates its lockfile. Any failure undoes every change it made.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -123,6 +124,15 @@ def format_module(repo: Path, name: str) -> None:
         raise NewServiceError(f"formatting modules/{name} failed (exit {result.returncode}, output above)")
 
 
+def declare_uses(declaration: Path, uses: list[str]) -> None:
+    """module.toml says which modules this one uses: its stack may send to their queues."""
+    text = declaration.read_text()
+    empty = "\nuses = []\n"
+    if empty not in text:
+        raise NewServiceError(f"the service template's module.toml has no `uses = []` line to fill in: {declaration}")
+    declaration.write_text(text.replace(empty, f"\nuses = {json.dumps(sorted(set(uses)))}\n", 1))
+
+
 def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses: list[str], lock: bool = True) -> None:
     if not (has_api or has_worker):
         raise NewServiceError("a service needs an API, a worker or both: drop one of --no-api / --no-worker")
@@ -152,6 +162,7 @@ def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses:
             )
             requirements = (rendered / "requirements.txt").read_text()
             (rendered / "requirements.txt").unlink()
+            declare_uses(rendered / "module.toml", uses)
             changes.move_dir(rendered, f"modules/{name}")
         changes.write(f"3rdparty/python/{name}-requirements.txt", requirements)
         changes.edit("3rdparty/python/BUILD", lambda text: registry.add_requirements_target(text, name))

@@ -3,7 +3,8 @@
 The execution role lets ECS pull the image from this repository's ECR repository, write
 the task's log group and read (and decrypt) exactly the SSM parameters its task definition
 names as secrets; the task role gets only the queue and bucket actions listed in
-``TaskPermissions`` (plus X-Ray writes when tracing is on). Both carry the foundation's
+``TaskPermissions``, sqs:SendMessage on the queues of the modules it uses (and nothing
+else of theirs), plus X-Ray writes when tracing is on. Both carry the foundation's
 permissions boundary, which the CI deploy roles require on every role they create.
 """
 
@@ -32,6 +33,9 @@ class TaskPermissions:
     bucket_actions: Sequence[str] = ()
     # s3:ListBucket on the bucket itself: without it S3 answers AccessDenied, not NoSuchKey.
     list_bucket: bool = True
+    # The queues of the modules this one uses (module.toml ``uses``): send, nothing more.
+    # They are encrypted with SQS-managed keys, so sending needs no KMS permission.
+    send_queue_arns: Sequence[pulumi.Input[str]] = ()
     extra_statements: Sequence[Mapping[str, object]] = field(default=())
 
 
@@ -53,7 +57,11 @@ def ecs_tasks_trust_policy(account_id: str) -> str:
 
 
 def task_policy(
-    queue_arn: str | None, bucket_arn: str | None, permissions: TaskPermissions, tracing: bool = False
+    queue_arn: str | None,
+    bucket_arn: str | None,
+    permissions: TaskPermissions,
+    tracing: bool = False,
+    send_queue_arns: Sequence[str] = (),
 ) -> str:
     statements: list[Mapping[str, object]] = []
     if tracing:
@@ -63,6 +71,15 @@ def task_policy(
     if queue_arn and permissions.queue_actions:
         statements.append(
             {"Sid": "OwnQueue", "Effect": "Allow", "Action": sorted(permissions.queue_actions), "Resource": queue_arn}
+        )
+    if send_queue_arns:
+        statements.append(
+            {
+                "Sid": "SendToUsedModules",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": sorted(send_queue_arns),
+            }
         )
     if bucket_arn and permissions.bucket_actions:
         statements.append(
@@ -195,9 +212,11 @@ class TaskRoles(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{resource_name}-task-policy",
             role=task.name,
-            policy=pulumi.Output.all(permissions.queue_arn, permissions.bucket_arn).apply(
-                lambda arns: task_policy(arns[0], arns[1], permissions, tracing)
-            ),
+            policy=pulumi.Output.all(
+                permissions.queue_arn,
+                permissions.bucket_arn,
+                pulumi.Output.from_input(list(permissions.send_queue_arns)),
+            ).apply(lambda arns: task_policy(arns[0], arns[1], permissions, tracing, arns[2])),
             opts=child,
         )
         self.task_role_arn = task.arn

@@ -652,6 +652,40 @@ def task_egress_https_only(resources: Sequence[Resource], _: PolicyContext) -> I
                 )
 
 
+def task_queues_scoped(resources: Sequence[Resource], _: PolicyContext) -> Iterable[Violation]:
+    """A task role names each queue it may touch (no wildcard), and of another stack's queue
+    (a module it uses) it may only send: never read, delete or purge another module's work."""
+    rule = "task-queues-scoped"
+    roles = _of_type(resources, "aws:iam/role:Role")
+    task_roles = {
+        role.urn
+        for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition")
+        for role in roles
+        if task.refers("taskRoleArn", role)
+    }
+    own_queues = {str(q.inputs.get("name")) for q in _of_type(resources, "aws:sqs/queue:Queue")}
+    for policy in _of_type(resources, "aws:iam/rolePolicy:RolePolicy"):
+        if not any(policy.refers("role", r) for r in roles if r.urn in task_roles):
+            continue
+        for statement in _statements(policy.inputs.get("policy")):
+            actions = [str(a) for a in _as_list(statement.get("Action", []))]
+            queue_actions = sorted(a for a in actions if a == "*" or a.lower().startswith("sqs:"))
+            if statement.get("Effect") != "Allow" or not queue_actions:
+                continue
+            for arn in map(str, _as_list(statement.get("Resource", []))):
+                if "*" in arn or "?" in arn:
+                    yield Violation(rule, policy.label, f"grants {queue_actions} on {arn!r}: name each queue")
+                elif arn.split(":", 5)[-1] not in own_queues:
+                    extra = [a for a in queue_actions if a != "sqs:SendMessage"]
+                    if extra:
+                        yield Violation(
+                            rule,
+                            policy.label,
+                            f"grants {extra} on {arn}, another module's queue: a module that uses it may only "
+                            "send to it (sqs:SendMessage)",
+                        )
+
+
 RULES: tuple[Rule, ...] = (
     s3_public_access_blocked,
     s3_encrypted,
@@ -675,4 +709,5 @@ RULES: tuple[Rule, ...] = (
     https_listeners,
     load_balancer_logs_and_protection,
     task_egress_https_only,
+    task_queues_scoped,
 )

@@ -11,6 +11,7 @@ import yaml  # type: ignore[import-untyped]  # no stubs locked; only safe_load i
 
 from stack.libs.settings import JobServiceSettings
 from stack.local import compose, resources
+from stack.module_toml import load_declaration
 
 COMPOSE_FILE = Path("docker-compose.yml")
 
@@ -27,6 +28,8 @@ def test_the_file_is_what_the_modules_on_disk_say() -> None:
 def test_a_new_module_makes_it_stale(tmp_path: Path) -> None:
     (tmp_path / "docker-compose.yml").write_text(COMPOSE_FILE.read_text())
     for module in compose.components(Path(".")):
+        (tmp_path / f"modules/{module[0]}").mkdir(parents=True)
+        (tmp_path / f"modules/{module[0]}/module.toml").write_text(Path(f"modules/{module[0]}/module.toml").read_text())
         for part in module[1]:
             dockerfile = tmp_path / f"modules/{module[0]}/backend/{part}/Dockerfile"
             dockerfile.parent.mkdir(parents=True, exist_ok=True)
@@ -34,17 +37,23 @@ def test_a_new_module_makes_it_stale(tmp_path: Path) -> None:
     assert compose.main(["--check", "--root", str(tmp_path)]) == 0
     (tmp_path / "modules/billing/backend/api").mkdir(parents=True)
     (tmp_path / "modules/billing/backend/api/Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "modules/billing/module.toml").write_text("[queue]\nmax_receives = 2\n")
     assert compose.main(["--check", "--root", str(tmp_path)]) == 1
     assert compose.main(["--root", str(tmp_path)]) == 0
-    assert "billing-api" in yaml.safe_load((tmp_path / "docker-compose.yml").read_text())["services"]
+    written = yaml.safe_load((tmp_path / "docker-compose.yml").read_text())["services"]
+    assert "billing-api" in written
+    assert "billing:120:2" in written["setup"]["entrypoint"]
 
 
 def test_every_module_has_its_containers_and_resources(services: dict) -> None:
     modules = compose.components(Path("."))
     assert modules, "no module with a Dockerfile found"
-    setup_modules = services["setup"]["entrypoint"][2:]
-    assert setup_modules == [name for name, _ in modules]
-    for name, parts in modules:
+    setup_arguments = services["setup"]["entrypoint"][2:]
+    assert [argument.split(":")[0] for argument in setup_arguments] == [name for name, _ in modules]
+    for (name, parts), argument in zip(modules, setup_arguments, strict=True):
+        queue = load_declaration(Path(f"modules/{name}")).queue
+        # The queue settings of module.toml, as the service stack makes them in AWS.
+        assert argument == f"{name}:{queue.visibility_timeout_seconds}:{queue.max_receives}"
         for part in parts:
             service = services[f"{compose.aws_name(name)}-{part}"]
             assert service["image"] == f"{compose.SLUG}:{name}-{'local' if part == 'api' else 'worker-local'}"
@@ -52,6 +61,9 @@ def test_every_module_has_its_containers_and_resources(services: dict) -> None:
             queue_url = environment[f"{name.upper()}_QUEUE_URL"]
             assert queue_url.endswith(f"/{resources.queue_name(name)}")
             assert environment[f"{name.upper()}_BUCKET_NAME"] == resources.bucket_name(name)
+            uses = load_declaration(Path(f"modules/{name}")).uses
+            urls = yaml.safe_load(environment.get(f"{name.upper()}_USES_QUEUE_URLS", "{}"))
+            assert urls == {used: compose.queue_url(used) for used in uses}
 
 
 def test_containers_read_only_settings_the_code_knows(services: dict) -> None:

@@ -10,6 +10,7 @@ import pytest
 from stack.local.emulator import MotoEmulator
 from stack.local.modules import ModuleParts, discover_modules, select
 from stack.local.up import ModuleFailed, Repository
+from stack.module_toml import DeclarationError
 
 # Stands in for a worker PEX: says it started, then waits to be stopped.
 IDLE_WORKER = [sys.executable, "-c", f"print({json.dumps(json.dumps({'message': 'worker started'}))}, flush=True)\n"
@@ -45,13 +46,48 @@ def test_a_module_that_cannot_start_is_named_and_nothing_is_left_running(tmp_pat
     assert not alive(emulator.process.pid)
 
 
-def test_modules_are_found_on_disk_with_what_they_use_and_selected_by_name(tmp_path: Path) -> None:
-    for module, parts in (("billing", ["api", "worker"]), ("ledger", ["worker"])):
-        for part in parts:
-            (tmp_path / f"modules/{module}/backend/{part}").mkdir(parents=True)
+def make_module(root: Path, name: str, parts: list[str], declaration: str = "") -> None:
+    for part in parts:
+        (root / f"modules/{name}/backend/{part}").mkdir(parents=True)
+    (root / f"modules/{name}/module.toml").write_text(declaration)
+
+
+def test_modules_are_found_on_disk_with_what_they_declare_and_selected_by_name(tmp_path: Path) -> None:
+    make_module(tmp_path, "billing", ["api", "worker"], 'uses = ["ledger"]\n[queue]\nmax_receives = 3\n')
+    make_module(tmp_path, "ledger", ["worker"])
     (tmp_path / "modules/billing/backend/api/routes.py").write_text("from ledger.backend.public import X\n")
     found = discover_modules(tmp_path)
-    assert found == [ModuleParts("billing", True, True, uses=("ledger",)), ModuleParts("ledger", False, True)]
-    assert select(found, "ledger") == [ModuleParts("ledger", False, True)]
+    assert [(m.name, m.has_api, m.has_worker, m.uses) for m in found] == [
+        ("billing", True, True, ("ledger",)),
+        ("ledger", False, True, ()),
+    ]
+    assert found[0].declaration.queue.max_receives == 3
+    assert [m.name for m in select(found, "ledger")] == ["ledger"]
+    # A module brings the modules it sends work to.
+    assert [m.name for m in select(found, "billing")] == ["billing", "ledger"]
     with pytest.raises(ValueError, match="no module named nope"):
         select(found, "billing,nope")
+
+
+@pytest.mark.parametrize(
+    ("declaration", "message"),
+    [
+        ("", r'imports the public package of ledger but its module.toml does not say so: set uses = \["ledger"\]'),
+        ('uses = ["ledger", "nope"]', "uses nope, which is not a module here"),
+        ("[queue]\nmax_receive = 3", r"\[queue\] unknown setting max_receive"),
+        ("[queue]\nmax_receives = 0", "max_receives must be a whole number from 1 to 1000"),
+        ('uses = ["billing"]', "a module does not use itself"),
+    ],
+)
+def test_a_wrong_declaration_is_refused_naming_the_file_and_the_fix(tmp_path: Path, declaration, message) -> None:
+    make_module(tmp_path, "billing", ["api"], declaration)
+    make_module(tmp_path, "ledger", ["worker"])
+    (tmp_path / "modules/billing/backend/api/routes.py").write_text("from ledger.backend.public import X\n")
+    with pytest.raises(DeclarationError, match=message):
+        discover_modules(tmp_path)
+
+
+def test_a_module_without_module_toml_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "modules/billing/backend").mkdir(parents=True)
+    with pytest.raises(DeclarationError, match="billing/module.toml is missing"):
+        discover_modules(tmp_path)

@@ -108,9 +108,18 @@ def test_the_modules_a_service_uses_are_read_from_its_imports(tmp_path: Path) ->
     (tmp_path / "modules/audit/backend/tests").mkdir()
     (tmp_path / "modules/audit/backend/tests/test_check.py").write_text("from billing.backend.public import X\n")
 
+    (tmp_path / "modules/gateway/module.toml").write_text('uses = ["billing"]\n')
+    (tmp_path / "modules/audit/module.toml").write_text('uses = ["gateway"]\n')
+
     uses = {s.name: s.uses for s in discover_services(tmp_path)}
 
     assert uses == {"audit": ("gateway",), "billing": (), "gateway": ("billing",)}
+    # Its stack may send only where module.toml says: code that imports more is refused.
+    (tmp_path / "modules/audit/module.toml").write_text("uses = []\n")
+    with pytest.raises(
+        ValueError, match=r'modules/audit imports the public package of gateway .* uses = \["gateway"\]'
+    ):
+        discover_services(tmp_path)
 
 
 def test_a_pulumi_yaml_without_a_name_is_reported(tmp_path: Path) -> None:

@@ -404,3 +404,41 @@ def test_the_provenance_record_keeps_the_newest_builds_within_the_parameter_limi
 def test_a_missing_docker_info_file_is_explained(tmp_path: Path) -> None:
     with pytest.raises(LookupError, match="exactly one docker_image target"):
         ecr_images.docker_info_path(tmp_path, "modules/reports/backend/api/Dockerfile")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_consumer_waits_until_the_stack_it_uses_exports_its_queue() -> None:
+    answers: list[str | None] = [None, "{}", json.dumps({"queueArn": "arn:aws:sqs:q"})]  # None: no such stack yet
+
+    def output(_args: Sequence[str]) -> str:
+        answer = answers.pop(0)
+        if answer is None:
+            raise CommandError(["pulumi"], 255, "no stack named")
+        return answer
+
+    cli, clock = FakeCli({("pulumi", "stack", "output"): output}), Clock()
+    pulumi_stacks.wait_for_providers({"reports": "acme/reports/test"}, runner=cli, sleep=clock.sleep, clock=clock)
+    assert [args for args, _ in cli.calls] == [
+        ["pulumi", "stack", "output", "--json", "--stack", "acme/reports/test"]
+    ] * 3
+    assert clock.now == 40
+
+
+def test_a_consumer_whose_provider_never_appears_stops_naming_it() -> None:
+    cli, clock = FakeCli({("pulumi", "stack", "output"): "{}"}), Clock()
+    with pytest.raises(
+        SystemExit, match="uses reports, whose stack acme/reports/prod has no queueArn .* deploy reports"
+    ):
+        pulumi_stacks.wait_for_providers(
+            {"reports": "acme/reports/prod"}, runner=cli, timeout=60, sleep=clock.sleep, clock=clock
+        )

@@ -245,3 +245,15 @@ def test_ci_scope_of_a_pull_request_is_relative_to_the_base_branch_tip(repo: Rep
     head = repo.commit({"docs/index.md": "# y\n"})
     scope = ci_scope("pull_request", pr_event("opened", 14, base, head, "feature/ci"), repo.path)
     assert (scope["mode"], scope["base"]) == ("changed", base)
+
+
+def test_a_preview_also_deploys_the_modules_the_changed_ones_use(repo: Repo) -> None:
+    # billing uses reports (module.toml): billing's preview stack reads reports' preview stack.
+    base = repo.commit({"modules/billing/module.toml": 'uses = ["reports"]\n'}, "billing uses reports")
+    repo.git("checkout", "-q", "-b", "feature/billing")
+    head = repo.commit({"modules/billing/backend/api/app.py": "app = 7\n"}, "feat: billing")
+
+    plan = plan_event("pull_request", pr_event("opened", 5, base, head, "feature/billing"), repo.context())
+
+    assert plan.services == ["billing", "reports"]
+    assert [s["qualified"] for s in plan.stacks] == ["acme/billing/preview-5", "acme/reports/preview-5"]

@@ -14,6 +14,7 @@ from stack.infra.conventions import (
     FOUNDATION_STACK,
     PROJECT_SLUG,
     PULUMI_ORG,
+    service_stack_reference,
 )
 from stack.infra.policy import PolicyContext, enforce
 from stack.infra.service_stack import results_bucket_name
@@ -24,6 +25,7 @@ from stack.infra.testing import (
     load_stack_config,
     pulumi_project_problems,
     run_program,
+    service_outputs,
 )
 
 SERVICE = "[[ cookiecutter.service_name ]]"
@@ -47,9 +49,19 @@ def run_stack(stack: str, entry=program.main, **overrides):
     mocks = RecordingMocks(
         account_id=AWS_ACCOUNT_ID,
         region=AWS_REGION,
-        stack_outputs={CLOUD_FOUNDATION: FOUNDATION},
+        stack_outputs={CLOUD_FOUNDATION: FOUNDATION, **used_stacks(stack)},
     )
     return run_program(entry, project=project, stack=stack, config=config, mocks=mocks, organization=PULUMI_ORG)
+
+
+def used_stacks(stack: str) -> dict[str, dict]:
+    """The stacks of the modules this one uses (module.toml), as their deploys export them."""
+    return {
+        service_stack_reference(PULUMI_ORG, name, stack): service_outputs(
+            AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG, name, stack
+        )
+        for name in program.SERVICE.declaration.uses
+    }
 
 
 @pytest.fixture(scope="module", params=["test", "prod", "preview-42"])
@@ -94,10 +106,10 @@ def test_pulumi_project_files():
         assert config["aws:allowedAccountIds"] == [AWS_ACCOUNT_ID]
 
 
-def test_reads_the_foundation_through_a_fully_qualified_reference(deployed):
-    _, result = deployed
-    [reference] = result.of_type("pulumi:pulumi:StackReference")
-    assert reference.name == CLOUD_FOUNDATION
+def test_reads_the_foundation_and_the_modules_it_uses_through_fully_qualified_references(deployed):
+    stack, result = deployed
+    references = {reference.name for reference in result.of_type("pulumi:pulumi:StackReference")}
+    assert references == {CLOUD_FOUNDATION, *used_stacks(stack)}
 
 
 def test_autoscaling_bounds_come_from_the_stack_settings():
@@ -124,3 +136,26 @@ def test_prod_runs_on_demand_in_private_subnets_and_other_stacks_on_spot(deploye
 def test_entry_point_pulumi_runs_builds_the_same_stack():
     result = run_stack("test", entry=lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
     assert result.outputs["environment"] == "test"
+
+
+def test_it_may_send_to_the_modules_it_uses_and_to_nothing_else_of_theirs(deployed):
+    stack, result = deployed
+    used = {name: service_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG, name, stack) for name in program.SERVICE.declaration.uses}
+    for task in result.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        [container] = json.loads(task.inputs["containerDefinitions"])
+        env = {e["name"]: e["value"] for e in container["environment"]}
+        urls = json.loads(env.get("[[ cookiecutter.env_prefix ]]USES_QUEUE_URLS", "{}"))
+        assert urls == {name: outputs["queueUrl"] for name, outputs in used.items()}
+    for policy in result.of_type("aws:iam/rolePolicy:RolePolicy"):
+        if not policy.name.endswith("-task-policy"):
+            continue
+        statements = json.loads(policy.inputs["policy"])["Statement"]
+        granted = [s for s in statements if s.get("Sid") == "SendToUsedModules"]
+        if used:
+            assert granted == [{"Sid": "SendToUsedModules", "Effect": "Allow", "Action": "sqs:SendMessage",
+                                "Resource": sorted(outputs["queueArn"] for outputs in used.values())}]
+        else:
+            assert granted == []
+        others = [s for s in statements if s.get("Sid") != "SendToUsedModules"]
+        for outputs in used.values():
+            assert outputs["queueArn"] not in json.dumps(others)

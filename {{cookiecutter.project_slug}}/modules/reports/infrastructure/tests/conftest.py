@@ -13,6 +13,7 @@ from stack.infra.conventions import (
     FOUNDATION_STACK,
     PROJECT_SLUG,
     PULUMI_ORG,
+    service_stack_reference,
 )
 from stack.infra.testing import (
     IMAGE_DIGESTS,
@@ -20,6 +21,7 @@ from stack.infra.testing import (
     foundation_outputs,
     load_stack_config,
     run_program,
+    service_outputs,
 )
 
 PROJECT_DIR = Path("modules/reports/infrastructure")
@@ -39,6 +41,13 @@ def run_stack(stack, entry=program.main, organization=PULUMI_ORG, **overrides):
         stack_outputs={
             CLOUD_FOUNDATION: FOUNDATION,
             f"organization/{FOUNDATION_PROJECT}/{FOUNDATION_STACK}": FOUNDATION,
+            # The modules it uses (module.toml), as their stacks export them.
+            **{
+                service_stack_reference(organization, name, stack): service_outputs(
+                    AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG, name, stack
+                )
+                for name in program.SERVICE.declaration.uses
+            },
         },
     )
     return run_program(entry, project=project, stack=stack, config=config, mocks=mocks, organization=organization)
