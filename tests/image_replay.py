@@ -189,7 +189,9 @@ def _run(args: str, image: Image, workdir: Path, tools: Path) -> None:
         name, value = tokens.pop(0).split("=", 1)
         env[name] = value
     command = [_on_root(token, image) for token in tokens]
-    subprocess.run(command, env=env, cwd=image.root, check=True, capture_output=True)
+    done = subprocess.run(command, env=env, cwd=image.root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"RUN {args} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
 
 
 def _on_root(argument: str, image: Image) -> str:
