@@ -90,6 +90,7 @@ class Built:
 
 
 def build_images(project: Path, workdir: Path, module: str, component: str) -> Built:
+    workdir.mkdir(parents=True, exist_ok=True)
     single_file = workdir / f"{module}-{component}.single-pex.Dockerfile"
     single_file.write_text(SINGLE_PEX_DOCKERFILE.format(module=module, component=component,
                                                         binary=BINARIES[component]))
