@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.image_replay import replay
 from tests.rendering import copy_project, code_python, git, pants, render_project
 
 
@@ -52,21 +53,23 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) ->
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-def test_package_everything_but_images_and_serve_health(generated: Path) -> None:
+def test_package_everything_but_images_and_serve_health(
+    generated: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     pants(generated, "--filter-target-type=-docker_image", "package", "::")
 
     api_pex = generated / "dist/modules.reports.backend.api/api-server.pex"
     worker_pex = generated / "dist/modules.reports.backend.worker/queue-worker.pex"
     assert api_pex.is_file() and worker_pex.is_file()
 
-    answer, _ = serve_health(api_pex)
+    answer, _ = serve_health([code_python(), str(api_pex)])
     assert answer == {"status": 200, "body": '{"status":"ok"}'}
 
     # With the variables a stack sets when tracing is on, the same PEX sends its spans over
     # OTLP/HTTP (here to a receiver on loopback standing in for the collector sidecar).
     with OtlpReceiver() as receiver:
         answer, output = serve_health(
-            api_pex,
+            [code_python(), str(api_pex)],
             OTEL_SERVICE_NAME="reports-api",
             OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
             OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
@@ -81,13 +84,34 @@ def test_package_everything_but_images_and_serve_health(generated: Path) -> None
     assert (path, content_type) == ("/v1/traces", "application/x-protobuf"), output
     assert b"reports-api" in body and b"/health" in body
 
+    if request.node.callspec.params["generated"] == "project":  # the image is the same for any name
+        serve_health_from_the_api_image(generated, tmp_path)
 
-def serve_health(pex: Path, until=lambda: True, **env: str) -> tuple[dict, str]:
-    """Start the API PEX on a free loopback port, ask /health, wait for ``until``, stop it."""
+
+def serve_health_from_the_api_image(project: Path, tmp_path: Path) -> None:
+    """The API as its image runs it: the Dockerfile's stages replayed on the split PEX files
+    (requirements, sources) in dist/, then its entry point, the pre-built venv's `pex`."""
+    image = replay(project / "modules/reports/backend/api/Dockerfile", project / "dist", tmp_path / "image",
+                   code_python())  # fmt: skip
+    assert [layer.instruction for layer in image.layers] == [
+        "COPY --from=requirements /app/venv /app/venv",
+        "COPY --from=sources /app/venv /app/venv",
+    ]
+    assert image.entrypoint == [str(image.path("/app/venv/pex"))]
+    unreadable = [p for p in image.path("/app").rglob("*") if not p.is_symlink() and not p.stat().st_mode & 0o004]
+    assert unreadable == [], "the image's user (10001, not the owner) must read every file"
+    pex_root = tmp_path / "pex-root"  # stays empty: the first start unpacks nothing
+    answer, output = serve_health(image.entrypoint, **{**image.env, "PEX_ROOT": str(pex_root)})
+    assert answer == {"status": 200, "body": '{"status":"ok"}'}, output
+    assert not pex_root.exists() or not any(pex_root.iterdir()), output
+
+
+def serve_health(command: list[str], until=lambda: True, **env: str) -> tuple[dict, str]:
+    """Start the API on a free loopback port, ask /health, wait for ``until``, stop it."""
     port = free_port()
     server = subprocess.Popen(
-        [code_python(), str(pex)],
-        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env},
+        command,
+        env={**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
