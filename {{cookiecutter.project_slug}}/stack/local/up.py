@@ -28,7 +28,7 @@ from stack.local.demo import run_demo
 from stack.local.emulator import MotoEmulator
 from stack.local.module import ApiProcess, LocalModule
 from stack.local.modules import ModuleParts, discover_modules, select
-from stack.local.processes import ManagedProcess, ProcessFailed
+from stack.local.processes import ManagedProcess, ProcessFailed, stop_together
 
 
 class Stopped(Exception):
@@ -123,8 +123,9 @@ class Repository:
         return [*(api.process for api in self.apis.values()), *self.workers.values()]
 
     def stop(self) -> None:
-        for worker in self.workers.values():  # workers first: they finish the jobs in hand
-            worker.stop(30)
+        # Workers first (they finish the jobs in hand), then the APIs; each kind all at once.
+        stop_together(list(self.workers.values()), 30)
+        stop_together([api.process for api in self.apis.values()], 15)
         for local in self.modules.values():
             local.stop()
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from stack.local.processes import ManagedProcess, ProcessFailed, ProcessGroup, listening_socket, wait_until
+from stack.local.processes import (
+    ManagedProcess,
+    ProcessFailed,
+    ProcessGroup,
+    listening_socket,
+    stop_together,
+    wait_until,
+)
 
 
 def python_child(tmp_path: Path, name: str, code: str, **kwargs) -> ManagedProcess:
@@ -147,3 +154,34 @@ def test_wait_until_is_bounded() -> None:
     with pytest.raises(TimeoutError, match="the impossible"):
         wait_until(lambda: None, timeout=0.3, what="the impossible")
     assert time.monotonic() - started < 5
+
+
+SLOW_TO_STOP = """
+    import signal, sys, time
+    def on_term(*_):
+        print("term", time.time(), flush=True)
+        time.sleep(1)  # finishing the job in hand
+        print("exit", time.time(), flush=True)
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, on_term)
+    print("up", flush=True)
+    while True:
+        time.sleep(0.1)
+"""
+
+
+def test_stop_together_signals_every_child_before_waiting_for_any(tmp_path: Path) -> None:
+    children = [python_child(tmp_path, f"worker-{i}", SLOW_TO_STOP).start() for i in range(3)]
+    for child in children:
+        wait_until(partial(is_up, child), 10, what="child up")
+    stop_together(children, timeout=10)
+    assert all(not pid_alive(child.pid) for child in children)
+    stamps: dict[str, list[float]] = {"term": [], "exit": []}
+    for child in children:
+        for line in child.log_text().split("\n"):
+            kind, _, stamp = line.partition(" ")
+            if kind in stamps:
+                stamps[kind].append(float(stamp))
+    # Every child was told to stop before the first one had finished stopping.
+    assert len(stamps["term"]) == 3 and len(stamps["exit"]) == 3
+    assert max(stamps["term"]) < min(stamps["exit"])
