@@ -1,6 +1,7 @@
 """The service modules of this repository as the local runtime sees them, found on disk
 (as tools/delivery finds them): a directory under modules/ with a backend/ package, an API
-if it has backend/api/, a worker if it has backend/worker/."""
+if it has backend/api/, a worker if it has backend/worker/, a database if it has
+backend/database/."""
 
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ class ModuleParts:
     has_worker: bool
     # The modules whose public package this one's code imports.
     uses: tuple[str, ...] = field(default=())
+    has_database: bool = False
 
 
 def discover_modules(root: Path) -> list[ModuleParts]:
@@ -28,7 +30,15 @@ def discover_modules(root: Path) -> list[ModuleParts]:
         backend = directory / "backend"
         imported = {m for path in backend.rglob("*.py") for m in _PUBLIC_IMPORT.findall(path.read_text())}
         uses = tuple(sorted((imported & names) - {directory.name}))
-        found.append(ModuleParts(directory.name, (backend / "api").is_dir(), (backend / "worker").is_dir(), uses))
+        found.append(
+            ModuleParts(
+                directory.name,
+                (backend / "api").is_dir(),
+                (backend / "worker").is_dir(),
+                uses,
+                has_database=(backend / "database").is_dir(),
+            )
+        )
     return found
 
 

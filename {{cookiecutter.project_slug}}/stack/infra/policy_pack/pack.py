@@ -56,6 +56,7 @@ DESCRIPTIONS: Mapping[str, str] = {
     "https-listeners": "TLS 1.2+ only; prod load balancers serve HTTPS and plain HTTP only redirects.",
     "load-balancer-logs-and-protection": "Load balancers write access logs; prod ones have deletion protection.",
     "task-egress-https-only": "Task security groups allow egress on 443 only (other ports to named groups).",
+    "databases-protected": "Databases are private, encrypted, backed up, with RDS-kept passwords; prod ones protected.",
 }
 
 _CONFIG_SCHEMA = PolicyConfigSchema(

@@ -1,0 +1,44 @@
+"""pytest fixtures for a module's database tests: one real PostgreSQL server per test
+session (stopped by its pid at the end) and a fresh, migrated database per test.
+
+A module's conftest.py brings them in with
+    pytest_plugins = ["stack.libs.database.testing"]
+and defines a ``migrations`` fixture (its ``Migrations``).
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from stack.libs.database.engine import engine_for_url
+from stack.libs.database.migrations import Migrations
+from stack.libs.database.server import PostgresServer
+
+__all__ = ["database", "empty_database", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    server = PostgresServer(tmp_path_factory.mktemp("postgres") / "data").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def empty_database(postgres: PostgresServer) -> Iterator[Engine]:
+    """An engine on a new database of its own: tests never see each other's rows."""
+    engine = engine_for_url(postgres.url(postgres.create_database()), pool_pre_ping=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def database(empty_database: Engine, migrations: Migrations) -> Engine:
+    """A new database with the module's migrations applied."""
+    migrations.upgrade(empty_database)
+    return empty_database
