@@ -150,46 +150,33 @@ class PostgresDatabase(pulumi.ComponentResource):
         )
         dimensions = {"DBInstanceIdentifier": self.instance.identifier}
         name = args.identifier
+        thresholds = args.alarms.thresholds
+        # (signal, metric, statistic, threshold, comparison, what the alarm says)
+        signals = [
+            ("cpu", "CPUUtilization", "Average", thresholds.cpu_percent, "GreaterThanThreshold",
+             f"database CPU above {thresholds.cpu_percent:g}%"),
+            ("free-storage", "FreeStorageSpace", "Minimum",
+             size.allocated_storage_gb * 1024**3 * size.free_storage_percent / 100, "LessThanThreshold",
+             f"free database storage below {size.free_storage_percent:g}% of the allocation"),
+            ("connections", "DatabaseConnections", "Maximum", size.max_connections, "GreaterThanThreshold",
+             f"more than {size.max_connections} database connections"),
+        ]  # fmt: skip
         self.alarms = [
             metric_alarm(
                 self,
-                f"{resource_name}-cpu-alarm",
-                alarm_name=f"{name}-db-cpu",
-                description=f"{name}: database CPU above {args.alarms.thresholds.cpu_percent:g}%",
+                f"{resource_name}-{signal}-alarm",
+                alarm_name=f"{name}-db-{signal}",
+                description=f"{name}: {what}",
                 target=args.alarms,
                 tags=tags,
                 namespace="AWS/RDS",
-                metric_name="CPUUtilization",
+                metric_name=metric,
                 dimensions=dimensions,
-                threshold=args.alarms.thresholds.cpu_percent,
-            ),
-            metric_alarm(
-                self,
-                f"{resource_name}-storage-alarm",
-                alarm_name=f"{name}-db-free-storage",
-                description=f"{name}: free database storage below {size.free_storage_percent:g}% of the allocation",
-                target=args.alarms,
-                tags=tags,
-                namespace="AWS/RDS",
-                metric_name="FreeStorageSpace",
-                dimensions=dimensions,
-                threshold=size.allocated_storage_gb * 1024**3 * size.free_storage_percent / 100,
-                statistic="Minimum",
-                comparison="LessThanThreshold",
-            ),
-            metric_alarm(
-                self,
-                f"{resource_name}-connections-alarm",
-                alarm_name=f"{name}-db-connections",
-                description=f"{name}: more than {size.max_connections} database connections",
-                target=args.alarms,
-                tags=tags,
-                namespace="AWS/RDS",
-                metric_name="DatabaseConnections",
-                dimensions=dimensions,
-                threshold=size.max_connections,
-                statistic="Maximum",
-            ),
+                threshold=threshold,
+                statistic=statistic,
+                comparison=comparison,
+            )
+            for signal, metric, statistic, threshold, comparison, what in signals
         ]
         self.widgets = [
             alarm_widget(f"{name}: database alarms", self.alarms),

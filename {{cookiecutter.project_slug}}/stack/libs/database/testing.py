@@ -6,7 +6,10 @@ A module's conftest.py brings them in with
 and defines a ``migrations`` fixture (its ``Migrations``).
 """
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -19,12 +22,16 @@ __all__ = ["database", "empty_database", "postgres"]
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    server = PostgresServer(tmp_path_factory.mktemp("postgres") / "data").start()
+def postgres() -> Iterator[PostgresServer]:
+    # Not under pytest's basetemp: a concurrent pytest process (Pants runs several) prunes
+    # the older numbered basetemps, data directory included, while this server uses it.
+    data = Path(tempfile.mkdtemp(prefix="postgres-"))
+    server = PostgresServer(data / "data").start()
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """stack.libs.database on a real PostgreSQL: the server starts and stops by pid, the
 settings reach it, migrations go up and down over a tiny migration folder of its own."""
 
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -46,9 +48,9 @@ def migrations(tmp_path: Path) -> Migrations:
 
 def test_migrations_go_up_and_down(empty_database: Engine, migrations: Migrations) -> None:
     migrations.upgrade(empty_database)
-    assert inspect(empty_database).get_table_names() == ["notes"] and migrations.current(empty_database) == "0001"
+    assert "notes" in inspect(empty_database).get_table_names() and migrations.current(empty_database) == "0001"
     migrations.downgrade(empty_database)
-    assert inspect(empty_database).get_table_names() == [] and migrations.current(empty_database) is None
+    assert "notes" not in inspect(empty_database).get_table_names() and migrations.current(empty_database) is None
 
 
 def test_the_settings_reach_the_server_and_ready_checks_it(postgres: PostgresServer) -> None:
@@ -77,8 +79,9 @@ def test_a_host_name_makes_a_tcp_url() -> None:
     assert "s3cret" not in str(rendered)  # never in a log line
 
 
-def test_a_server_restarts_on_its_data_and_stops_by_pid(tmp_path: Path) -> None:
-    server = PostgresServer(tmp_path / "data").start()
+def test_a_server_restarts_on_its_data_and_stops_by_pid() -> None:
+    data = Path(tempfile.mkdtemp(prefix="postgres-"))  # see testing.py: not under pytest's basetemp
+    server = PostgresServer(data / "data").start()
     try:
         pid, uri = server.pid, server.uri
         assert pid is not None and psutil.Process(pid).name() == "postgres"
@@ -94,4 +97,5 @@ def test_a_server_restarts_on_its_data_and_stops_by_pid(tmp_path: Path) -> None:
         engine.dispose()
     finally:
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)
     assert not server.running()
