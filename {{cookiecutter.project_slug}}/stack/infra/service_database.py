@@ -57,7 +57,10 @@ def database_size(environment: Environment, values: Mapping[str, Any] | None) ->
         **{_SETTINGS[key][0]: _SETTINGS[key][1](value) for key, value in values.items()},
     )
     if environment.is_prod and size.backup_retention_days < 7:
-        raise ValueError(f"prod keeps at least 7 days of backups; config 'database.backupRetentionDays' is {size.backup_retention_days}")
+        raise ValueError(
+            "prod keeps at least 7 days of backups; config 'database.backupRetentionDays' is "
+            f"{size.backup_retention_days}"
+        )
     return size
 
 

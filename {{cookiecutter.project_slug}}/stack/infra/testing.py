@@ -246,9 +246,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             secret = f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:rds!db-{physical}-AbCdEf"
             state.update(
                 address=f"{physical}.c0ffee.{self.region}.rds.amazonaws.com",
-                masterUserSecrets=[{"secretArn": secret, "secretStatus": "active"}]
-                if inputs.get("manageMasterUserPassword")
-                else [],
+                masterUserSecrets=(
+                    [{"secretArn": secret, "secretStatus": "active"}] if inputs.get("manageMasterUserPassword") else []
+                ),
             )
         elif resource_type == "aws:kms/alias:Alias":
             arn = f"arn:aws:kms:{self.region}:{self.account_id}:{physical}"

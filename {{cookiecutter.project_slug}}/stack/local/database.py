@@ -47,7 +47,8 @@ class LocalPostgres:
 
     def migrate(self, module: str, worker_command: list[str], env: Mapping[str, str]) -> None:
         """Run the module's migrations with its packaged worker, as the deploy does."""
-        result = subprocess.run([*worker_command, "migrate"], env={**os.environ, **env}, capture_output=True, text=True)  # noqa: S603
+        command = [*worker_command, "migrate"]
+        result = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True)  # noqa: S603
         if result.returncode != 0:
             raise ProcessFailed(f"migrations failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
 

@@ -118,7 +118,9 @@ class Repository:
             try:
                 if self.postgres and part.has_database:
                     local.settings = {**local.settings, **self.postgres.settings(part.name)}
-                    self.postgres.migrate(part.name, packaged(self.root, part.name, "worker", "queue-worker"), local.env())
+                    self.postgres.migrate(
+                        part.name, packaged(self.root, part.name, "worker", "queue-worker"), local.env()
+                    )
                 if part.has_api:
                     self.apis[part.name] = local.start_api(name=f"{part.name}-api")
                 if part.has_worker:

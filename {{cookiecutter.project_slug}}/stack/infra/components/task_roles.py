@@ -136,8 +136,14 @@ def execution_policy(
                 *secrets_statements(region, secret_arns, secrets_key_arn or ""),
                 *(
                     # The database password RDS keeps (its AWS-managed key needs no grant here).
-                    [{"Sid": "ReadDatabasePassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                      "Resource": database_secret_arn}]
+                    [
+                        {
+                            "Sid": "ReadDatabasePassword",
+                            "Effect": "Allow",
+                            "Action": "secretsmanager:GetSecretValue",
+                            "Resource": database_secret_arn,
+                        }
+                    ]
                     if database_secret_arn
                     else []
                 ),

@@ -368,7 +368,9 @@ def secrets_via_parameters(resources: Sequence[Resource], _: PolicyContext) -> I
                 if database_password:
                     if database_secrets and database_password.group(1) not in database_secrets:
                         yield Violation(
-                            rule, task.label, f"secret {secret.get('name')!r} reads {source}, not a database of this stack"
+                            rule,
+                            task.label,
+                            f"secret {secret.get('name')!r} reads {source}, not a database of this stack",
                         )
                 elif not _PARAMETER_ARN.fullmatch(source):
                     yield Violation(rule, task.label, f"secret {secret.get('name')!r} is not an SSM parameter ARN")
@@ -685,7 +687,11 @@ def databases_protected(resources: Sequence[Resource], context: PolicyContext) -
             yield Violation(rule, label, "is publicly accessible: databases live in private subnets only")
         if inputs.get("storageEncrypted") is not True or not _has(inputs, "kmsKeyId"):
             yield Violation(rule, label, "does not encrypt its storage with a KMS key (storage_encrypted, kms_key_id)")
-        if _has(inputs, "password") or _has(inputs, "masterPassword") or inputs.get("manageMasterUserPassword") is not True:
+        if (
+            _has(inputs, "password")
+            or _has(inputs, "masterPassword")
+            or inputs.get("manageMasterUserPassword") is not True
+        ):
             yield Violation(rule, label, "has a master password in the program: set manage_master_user_password")
         retention = int(inputs.get("backupRetentionPeriod") or 0)
         least = 7 if context.environment == "prod" else 1

@@ -168,7 +168,11 @@ def run_database(size: DatabaseSize):
 
 
 def database_messages(result, environment="prod"):
-    return [str(v) for v in evaluate(result.resources, PolicyContext(environment=environment)) if v.rule == "databases-protected"]
+    return [
+        str(v)
+        for v in evaluate(result.resources, PolicyContext(environment=environment))
+        if v.rule == "databases-protected"
+    ]
 
 
 def test_prod_without_deletion_protection_fails_the_policy():
@@ -187,9 +191,7 @@ def test_prod_without_backups_or_a_final_snapshot_or_a_second_zone_fails_the_pol
 
 def public_or_plain(resources, change):
     """The recorded stack with one property of the instance changed, as a program could."""
-    return [
-        replace(r, inputs={**r.inputs, **change}) if r.type == INSTANCE else r for r in resources
-    ]
+    return [replace(r, inputs={**r.inputs, **change}) if r.type == INSTANCE else r for r in resources]
 
 
 @pytest.mark.parametrize(
@@ -203,5 +205,7 @@ def public_or_plain(resources, change):
 def test_a_public_unencrypted_or_password_in_state_database_fails_the_policy(change, message):
     result = run_database(DATABASE_SIZES["prod"])
     changed = public_or_plain(result.resources, change)
-    violations = [str(v) for v in evaluate(changed, PolicyContext(environment="prod")) if v.rule == "databases-protected"]
+    violations = [
+        str(v) for v in evaluate(changed, PolicyContext(environment="prod")) if v.rule == "databases-protected"
+    ]
     assert any(message in v for v in violations), violations

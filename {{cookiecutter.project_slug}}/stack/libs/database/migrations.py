@@ -43,7 +43,8 @@ class Migrations:
 
     def run(self, engine: Engine, argv: list[str]) -> int:
         """``[]`` or ``["upgrade", REV]`` or ``["downgrade", REV]``; the exit code."""
-        action, revision = (argv + ["upgrade"])[0], (argv[1:] or [None])[0]
+        action = [*argv, "upgrade"][0]
+        revision = argv[1] if len(argv) > 1 else None
         if action not in {"upgrade", "downgrade"} or len(argv) > 2:
             print("usage: migrate [upgrade [REVISION] | downgrade REVISION]", file=sys.stderr)
             return 2

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from stack.libs.database import DatabaseSettings, Migrations, database_engine, database_readiness
@@ -21,7 +22,7 @@ from stack.libs.database.alembic_env import run_migrations
 
 run_migrations(MetaData())
 """
-VERSION = '''\
+VERSION = """\
     import sqlalchemy as sa
     from alembic import op
 
@@ -35,7 +36,7 @@ VERSION = '''\
 
     def downgrade():
         op.drop_table("notes")
-'''
+"""
 
 
 @pytest.fixture
@@ -53,9 +54,13 @@ def test_migrations_go_up_and_down(empty_database: Engine, migrations: Migration
     assert "notes" not in inspect(empty_database).get_table_names() and migrations.current(empty_database) is None
 
 
-def test_the_settings_reach_the_server_and_ready_checks_it(postgres: PostgresServer) -> None:
+def test_the_settings_reach_the_server_and_ready_checks_it(
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     name = postgres.create_database()
-    settings = DatabaseSettings(**{key.lower(): value for key, value in postgres.settings(name).items()})
+    for variable, value in postgres.settings(name).items():  # what the local runtime hands a module
+        monkeypatch.setenv(variable, value)
+    settings = DatabaseSettings()
     engine = database_engine(settings)
     try:
         with engine.connect() as connection:
@@ -68,7 +73,8 @@ def test_the_settings_reach_the_server_and_ready_checks_it(postgres: PostgresSer
 
 
 def test_a_host_name_makes_a_tcp_url() -> None:
-    url = DatabaseSettings(database_host="db.internal", database_password="s3cret", database_sslmode="require")
+    password = SecretStr("s3cret")
+    url = DatabaseSettings(database_host="db.internal", database_password=password, database_sslmode="require")
     rendered = url.database_url()
     assert (rendered.host, rendered.port, rendered.password, rendered.query) == (
         "db.internal",

@@ -35,7 +35,11 @@ NEW = "arn:aws:ecs:eu-west-1:123456789012:task-definition/acme-test-billing-work
 
 def cli_for(exit_code: int | None) -> FakeCli:
     aws = ("aws", "ecs", "--region", "eu-west-1", "--output", "json")
-    stopped = {"tasks": [{"containers": [{"name": "worker", "exitCode": exit_code}], "stoppedReason": "Essential container exited"}]}
+    stopped = {
+        "tasks": [
+            {"containers": [{"name": "worker", "exitCode": exit_code}], "stoppedReason": "Essential container exited"}
+        ]
+    }
     return FakeCli(
         {
             (*aws, "describe-task-definition"): json.dumps(DEFINITION),
