@@ -1,6 +1,6 @@
 """Run the benchmarks, print the tables and write them to a results file.
 
-    ./scripts/bench [--quick] [--only ci,startup,artifacts,runtime,local] [--workdir DIR]
+    ./scripts/bench [--quick] [--only ci,startup,artifacts,runtime,local,database] [--workdir DIR]
 
 See benchmarks/README.md for what each section measures and what limits it.
 """
@@ -11,10 +11,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from benchmarks import artifacts, ci, local_up, runtime, startup
+from benchmarks import artifacts, ci, database, local_up, runtime, startup
 from benchmarks.common import TEMPLATE_DIR, Section, log, machine
 
-SECTIONS = ("ci", "startup", "artifacts", "runtime", "local")
+SECTIONS = ("ci", "startup", "artifacts", "runtime", "local", "database")
 DOCS = TEMPLATE_DIR / "benchmarks" / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             section = artifacts.run(workdir, max(sizes), repeats=3 if args.quick else 5)
         elif name == "local":
             section = local_up.run(workdir, repeats=2 if args.quick else 3)
+        elif name == "database":
+            section = database.run(workdir, jobs=20 if args.quick else 50)
         else:
             section = runtime.run(workdir, sizes[0], requests=jobs)
         section.save(raw)

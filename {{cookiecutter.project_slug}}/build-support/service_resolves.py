@@ -2,6 +2,9 @@
 # The service modules' resolves: shared code under stack/libs is built for each of them.
 # The new-service command keeps this tuple and [python.resolves] in pants.toml in step.
 SERVICE_RESOLVES = ("reports",)
+# The service resolves of modules with a database (`new-service NAME --with-database`), which
+# lock SQLAlchemy, psycopg and Alembic: stack/libs/database is built for these only.
+DATABASE_RESOLVES = ()
 
 
 # Imports whose distribution Pants cannot guess from the module name (its built-in mapping

@@ -44,6 +44,7 @@ from stack.infra.components.task_roles import TaskPermissions
 from stack.infra.conventions import Environment, foundation_stack_reference, service_stack_reference, tags_for
 from stack.infra.edge_settings import EdgeSettings, load_edge_settings
 from stack.module_toml import ModuleDeclaration
+from stack.infra.service_database import ModuleDatabase, module_database
 
 S3_NAME_LIMIT = 63
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -70,6 +71,8 @@ class ServiceSpec:
     env_prefix: str
     has_api: bool = True
     has_worker: bool = True
+    # A PostgreSQL of its own (stack/infra/service_database.py, docs/database.md).
+    has_database: bool = False
     api_port: int = 8000
     # The most each process takes to exit after SIGTERM. The API's is uvicorn's
     # timeout_graceful_shutdown (backend/api/main.py); the worker's is handed to it as
@@ -304,6 +307,23 @@ def deploy(spec: ServiceSpec) -> None:
     alarm_topic_arn: pulumi.Input[str] = settings.alarm_topic_arn or for_environment("alarmTopicArns")
     alarms = AlarmTarget(topic_arn=alarm_topic_arn, thresholds=settings.alarm_thresholds)
 
+    database: ModuleDatabase | None = None
+    if spec.has_database:
+        database = module_database(
+            name=spec.name,
+            env_prefix=spec.env_prefix,
+            prefix=prefix,
+            environment=environment,
+            vpc_id=foundation.require_output("vpcId"),
+            private_subnet_ids=foundation.require_output("privateSubnetIds"),
+            alarms=alarms,
+            tags=tags,
+            region=region,
+            settings=pulumi.Config().get_object("database"),
+        )
+        app_environment.update(database.environment)
+        pulumi.export("databaseAddress", database.database.address)
+
     # The key of job ids derived from Idempotency-Keys (stack.libs.jobs): random per stack from
     # its first deploy, so knowing a key never tells anyone a job id.
     platform_secrets = {"api": [f"{spec.env_prefix}IDEMPOTENCY_SECRET"]}
@@ -334,6 +354,7 @@ def deploy(spec: ServiceSpec) -> None:
             secrets_key_arn=secrets_key_arn,
             alarms=alarms,
             tracing=settings.tracing,
+            database=database.access if database else None,
             **extra,
         )
 
@@ -385,6 +406,8 @@ def deploy(spec: ServiceSpec) -> None:
                 deletion_protection=environment.is_prod,
             ),
         )
+        if database:
+            database.database.admit("api", api.task_security_group_id)
         pulumi.export("apiUrl", api.url)
         pulumi.export("apiServiceName", api.service_name)
         pulumi.export("apiLogGroup", api.log_group_name)
@@ -421,6 +444,21 @@ def deploy(spec: ServiceSpec) -> None:
                 dead_letter_queue_name=queue.dead_letter_queue_name,
             ),
         )
+        if database:
+            database.database.admit("worker", worker.security_group_id)
+            widgets += database.database.widgets
+            # What the deploy needs to run the migrations as a one-off task of the worker's
+            # definition, from the new image, before it updates the services (tools/delivery).
+            pulumi.export(
+                "migrationTask",
+                {
+                    "cluster": foundation.require_output("clusterArn"),
+                    "family": worker.task_definition_family,
+                    "container": "worker",
+                    "subnets": subnets_for_tasks,
+                    "securityGroups": [worker.security_group_id],
+                },
+            )
         pulumi.export("workerServiceName", worker.service_name)
         pulumi.export("workerLogGroup", worker.log_group_name)
         widgets += worker.widgets

@@ -240,6 +240,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
             resource_id = f"key-{name}"
             arn = f"arn:aws:kms:{self.region}:{self.account_id}:key/{resource_id}"
             state.update(keyId=resource_id)
+        elif resource_type == "aws:rds/instance:Instance":
+            arn = f"arn:aws:rds:{self.region}:{self.account_id}:db:{physical}"
+            # What RDS reports for a managed master password: the secret it keeps it in.
+            secret = f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:rds!db-{physical}-AbCdEf"
+            state.update(
+                address=f"{physical}.c0ffee.{self.region}.rds.amazonaws.com",
+                masterUserSecrets=(
+                    [{"secretArn": secret, "secretStatus": "active"}] if inputs.get("manageMasterUserPassword") else []
+                ),
+            )
         elif resource_type == "aws:kms/alias:Alias":
             arn = f"arn:aws:kms:{self.region}:{self.account_id}:{physical}"
         elif resource_type == "aws:acm/certificate:Certificate":

@@ -1,7 +1,8 @@
 """The service modules of this repository as the local runtime sees them, found on disk
 (as tools/delivery finds them): a directory under modules/ with a backend/ package, an API
-if it has backend/api/, a worker if it has backend/worker/, and its module.toml (queue
-settings, the modules it uses: stack/module_toml.py)."""
+if it has backend/api/, a worker if it has backend/worker/, a database if it has
+backend/database/, and its module.toml (queue settings, the modules it uses:
+stack/module_toml.py)."""
 
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ class ModuleParts:
     has_api: bool
     has_worker: bool
     declaration: ModuleDeclaration = field(default_factory=ModuleDeclaration)
+    has_database: bool = False
 
     @property
     def uses(self) -> tuple[str, ...]:
@@ -42,7 +44,13 @@ def discover_modules(root: Path) -> list[ModuleParts]:
         declaration = declarations[directory.name]
         check_imports_declared(directory.name, declaration, imported & set(declarations))
         found.append(
-            ModuleParts(directory.name, (backend / "api").is_dir(), (backend / "worker").is_dir(), declaration)
+            ModuleParts(
+                directory.name,
+                (backend / "api").is_dir(),
+                (backend / "worker").is_dir(),
+                declaration,
+                has_database=(backend / "database").is_dir(),
+            )
         )
     return found
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from stack.libs.settings import ServiceSettings
 from stack.local.demo import run_demo
+from stack.local.database import LocalPostgres
 from stack.local.emulator import MotoEmulator
 from stack.local.module import ApiProcess, LocalModule
 from stack.local.modules import ModuleParts, discover_modules, select
@@ -87,6 +88,7 @@ class Repository:
     def __init__(self, emulator: MotoEmulator, run_dir: Path, parts: list[ModuleParts], root: Path) -> None:
         self.parts = parts
         self.emulator = emulator
+        self.root = root
         self.modules = {
             p.name: LocalModule(
                 p.name,
@@ -102,16 +104,29 @@ class Repository:
         }
         self.apis: dict[str, ApiProcess] = {}
         self.workers: dict[str, ManagedProcess] = {}
+        # One PostgreSQL for the modules with a database (stack/local/database.py).
+        with_database = [p.name for p in parts if p.has_database]
+        self.postgres = LocalPostgres(run_dir, with_database) if with_database else None
 
     def start(self) -> None:
         for local in self.modules.values():
             local.create_resources()
+        if self.postgres:
+            try:
+                self.postgres.start()
+            except ProcessFailed as error:
+                raise ModuleFailed("postgres", error) from error
         for part in self.parts:
             local = self.modules[part.name]
             # The queues of the modules it uses, for their publishers (JobServiceSettings.uses_queue_urls).
             uses = {name: queue_url(self.modules[name]) for name in part.uses if name in self.modules}
             local.settings = {**local.settings, f"{local.env_prefix}USES_QUEUE_URLS": json.dumps(uses)}
             try:
+                if self.postgres and part.has_database:
+                    local.settings = {**local.settings, **self.postgres.settings(part.name)}
+                    self.postgres.migrate(
+                        part.name, packaged(self.root, part.name, "worker", "queue-worker"), local.env()
+                    )
                 if part.has_api:
                     self.apis[part.name] = local.start_api(name=f"{part.name}-api")
                 if part.has_worker:
@@ -128,6 +143,8 @@ class Repository:
         stop_together([api.process for api in self.apis.values()], 15)
         for local in self.modules.values():
             local.stop()
+        if self.postgres:
+            self.postgres.stop()
 
     def table(self) -> str:
         rows = [("module", "API", "queue", "dead letters", "bucket", "logs")]

@@ -3,7 +3,7 @@ ports. A module's test file runs them with ``from stack.reliability.api_suite im
 beside a ``reliability_target`` fixture (see stack.reliability.target)."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from schemathesis.config import SchemathesisConfig
 
 from stack.libs.jobs import JobService
 from stack.libs.jobs.memory import InMemoryJobQueue, InMemoryJobStore
-from stack.reliability.target import ReliabilityTarget
+from stack.reliability.target import ReliabilityTarget, module_settings
 
 __all__ = [
     "api",
@@ -35,13 +35,22 @@ __all__ = [
 
 
 class InProcessApi:
-    def __init__(self, target: ReliabilityTarget, max_body_bytes: int = 4096, hmac_key: str = "test-key") -> None:
+    def __init__(
+        self,
+        target: ReliabilityTarget,
+        max_body_bytes: int = 4096,
+        hmac_key: str = "test-key",
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        """``environment``: more of the module's settings, by variable name (its database)."""
         self.target = target
         self.queue = InMemoryJobQueue()
         self.store = InMemoryJobStore()
         self.jobs = JobService(target.jobs_kind, self.queue, self.store, hmac_key=hmac_key)
         settings_class = target.settings_class
-        self.app: FastAPI = target.app_module.create_app(settings_class(max_body_bytes=max_body_bytes))
+        prefix = f"{target.module.upper()}_"
+        fields = {name.removeprefix(prefix).lower(): value for name, value in (environment or {}).items()}
+        self.app: FastAPI = target.app_module.create_app(settings_class(max_body_bytes=max_body_bytes, **fields))
         self.app.dependency_overrides[target.dependencies.get_jobs] = lambda: self.jobs
         self.client = TestClient(self.app)
 
@@ -55,8 +64,8 @@ class InProcessApi:
 
 
 @pytest.fixture
-def api(reliability_target: ReliabilityTarget) -> Iterator[InProcessApi]:
-    in_process = InProcessApi(reliability_target)
+def api(reliability_target: ReliabilityTarget, request: pytest.FixtureRequest) -> Iterator[InProcessApi]:
+    in_process = InProcessApi(reliability_target, environment=module_settings(request))
     with in_process.client:
         yield in_process
 
@@ -181,8 +190,8 @@ def test_job_ids_from_keys_depend_on_the_deployment_secret(reliability_target: R
 
 
 @pytest.fixture
-def openapi_api(reliability_target: ReliabilityTarget) -> InProcessApi:
-    return InProcessApi(reliability_target)
+def openapi_api(reliability_target: ReliabilityTarget, request: pytest.FixtureRequest) -> InProcessApi:
+    return InProcessApi(reliability_target, environment=module_settings(request))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from stack.local.emulator import MotoEmulator
 from stack.local.load import LoadPlan, read_jobs, submit_jobs, wait_for_jobs
 from stack.local.module import LocalModule, log_lines
 from stack.local.processes import ManagedProcess, wait_until
-from stack.reliability.target import ReliabilityTarget
+from stack.reliability.target import ReliabilityTarget, module_settings
 
 __all__ = [
     "deployment",
@@ -45,7 +45,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoEmulator]
 
 
 @pytest.fixture
-def deployment(reliability_target: ReliabilityTarget, emulator: MotoEmulator, tmp_path: Path) -> Iterator[LocalModule]:
+def deployment(
+    reliability_target: ReliabilityTarget, emulator: MotoEmulator, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LocalModule]:
     """A fresh queue, dead-letter queue and versioned bucket; the test starts the API and
     workers it needs, and they are all stopped here, by pid."""
     module = reliability_target.module
@@ -63,6 +65,7 @@ def deployment(reliability_target: ReliabilityTarget, emulator: MotoEmulator, tm
             f"{prefix}RETRY_DELAY_SECONDS": "0",
             f"{prefix}SHUTDOWN_TIMEOUT_SECONDS": "15",
             f"{prefix}MAX_BODY_BYTES": "4096",
+            **module_settings(request),
         },
         max_receives=MAX_RECEIVES,
         versioned_bucket=True,

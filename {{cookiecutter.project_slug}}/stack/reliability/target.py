@@ -1,9 +1,22 @@
 """What the suites need to know about a module under test."""
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import pytest
+
+
+def module_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The module's own ``module_settings`` fixture (environment variables for its API and
+    worker), if its conftest.py has one: a module with a database gets a fresh, migrated
+    database for each test there."""
+    try:
+        return dict(request.getfixturevalue("module_settings"))
+    except pytest.FixtureLookupError:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,14 @@ class ReliabilityTarget:
     @property
     def jobs_kind(self) -> Any:
         return importlib.import_module(f"{self.module}.backend.service").JOBS
+
+    def worker_kind(self, settings: Any) -> Any:
+        """The job kind the module's worker runs: for a module with a database,
+        ``<module>.backend.database.wiring.worker_jobs(settings)`` (its work writes rows),
+        else the service's ``JOBS``."""
+        if importlib.util.find_spec(f"{self.module}.backend.database") is not None:
+            return importlib.import_module(f"{self.module}.backend.database.wiring").worker_jobs(settings)
+        return self.jobs_kind
 
     @property
     def settings_class(self) -> Any:

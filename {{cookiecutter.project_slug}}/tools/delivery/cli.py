@@ -17,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from stack.module_toml import FILE_NAME, load_declaration
-from tools.delivery import ecr_images, github, locked_requirements, pins, pr_title, pulumi_stacks, release, tags
+from tools.delivery import (
+    ecr_images,
+    github,
+    locked_requirements,
+    migrations,
+    pins,
+    pr_title,
+    pulumi_stacks,
+    release,
+    tags,
+)
 from tools.delivery.plan import Context, ci_scope, plan_event
 from tools.delivery.services import discover_services, read_pulumi_project
 
@@ -158,8 +168,20 @@ def cmd_up(args: argparse.Namespace) -> None:
     project = read_pulumi_project(repo / args.work_dir / "Pulumi.yaml")
     qualified = tags.qualified_stack(org, project, args.stack)
     config = {**_json_arg(args.config, "--config"), "imageDigests": digests}
+
+    def migrate(outputs: Mapping[str, Any]) -> bool:
+        """A module with a database: its migrations, from the new worker image, first."""
+        task = outputs.get("migrationTask")
+        if not task:
+            return False
+        try:
+            migrations.run_migrations(task, digests["worker"], region=str(task["cluster"]).split(":")[3])
+        except migrations.MigrationFailed as failed:
+            raise SystemExit(f"error: {failed}") from failed
+        return True
+
     pulumi_stacks.wait_for_providers(provider_stacks(repo, args.work_dir, org, args.stack))
-    pulumi_stacks.up(repo, qualified, args.work_dir, config, policy_packs=args.policy_pack or ())
+    pulumi_stacks.up(repo, qualified, args.work_dir, config, policy_packs=args.policy_pack or (), before_update=migrate)
     write_outputs({"stack": qualified})
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +119,13 @@ def up(
     runner: Runner = run,
     streamer: Runner = stream,
     policy_packs: Sequence[str] = (),
+    before_update: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> None:
     """Create the stack if needed, set the given config values, and run `pulumi up`.
+
+    ``before_update`` gets the stack's outputs before the update (the database migrations:
+    tools/delivery/migrations.py) and says whether it acted; a stack that had nothing for it
+    yet (its first deploy) gets it right after the update instead.
 
     Values are set one by one (`pulumi config set`; an object's entries with `--path`), so
     the committed Pulumi.<stack>.yaml settings stay as they are; only the keys given here
@@ -139,7 +144,14 @@ def up(
             runner(["pulumi", "config", "set", "--stack", qualified, "--", key, value], workdir)
     packs = _policy_pack_args(repo, policy_packs)
     skip = [] if packs else ["--skip-preview"]
+    acted = before_update(_outputs(qualified, workdir, runner)) if before_update else True
     streamer(["pulumi", "up", "--yes", *skip, *packs, "--stack", qualified], workdir)
+    if before_update and not acted:
+        before_update(_outputs(qualified, workdir, runner))
+
+
+def _outputs(qualified: str, workdir: Path, runner: Runner) -> dict[str, Any]:
+    return dict(json.loads(runner(["pulumi", "stack", "output", "--json", "--stack", qualified], workdir) or "{}"))
 
 
 def _policy_pack_args(repo: Path, policy_packs: Sequence[str]) -> list[str]:

@@ -133,9 +133,13 @@ def declare_uses(declaration: Path, uses: list[str]) -> None:
     declaration.write_text(text.replace(empty, f"\nuses = {json.dumps(sorted(set(uses)))}\n", 1))
 
 
-def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses: list[str], lock: bool = True) -> None:
+def create_service(
+    repo: Path, name: str, has_api: bool, has_worker: bool, uses: list[str], lock: bool = True, database: bool = False
+) -> None:
     if not (has_api or has_worker):
         raise NewServiceError("a service needs an API, a worker or both: drop one of --no-api / --no-worker")
+    if database and not has_worker:
+        raise NewServiceError("--with-database needs the worker: its image runs the migrations (drop --no-worker)")
     try:
         check_name(name, repo)
     except InvalidName as invalid:
@@ -157,6 +161,7 @@ def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses:
                         "service_name": name,
                         "has_api": "yes" if has_api else "no",
                         "has_worker": "yes" if has_worker else "no",
+                        "has_database": "yes" if database else "no",
                     },
                 )
             )
@@ -168,6 +173,8 @@ def create_service(repo: Path, name: str, has_api: bool, has_worker: bool, uses:
         changes.edit("3rdparty/python/BUILD", lambda text: registry.add_requirements_target(text, name))
         changes.edit("pants.toml", lambda text: registry.add_resolve(text, name))
         changes.edit("build-support/service_resolves.py", lambda text: registry.add_service_resolve(text, name))
+        if database:
+            changes.edit("build-support/service_resolves.py", lambda text: registry.add_database_resolve(text, name))
         changes.edit("ruff.toml", lambda text: registry.add_first_party(text, name))
         for provider in uses:
             for part in ("public", "schemas"):
@@ -192,6 +199,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-api", dest="has_api", action="store_false", help="no HTTP API (worker only)")
     parser.add_argument("--no-worker", dest="has_worker", action="store_false", help="no queue worker (API only)")
     parser.add_argument(
+        "--with-database",
+        dest="database",
+        action="store_true",
+        help="a PostgreSQL database: SQLAlchemy, Alembic migrations, a repository (docs/database.md)",
+    )
+    parser.add_argument(
         "--uses",
         action="append",
         default=[],
@@ -205,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         repo = find_repo_root(Path.cwd())
-        create_service(repo, args.name, args.has_api, args.has_worker, args.uses)
+        create_service(repo, args.name, args.has_api, args.has_worker, args.uses, database=args.database)
     except (NewServiceError, registry.RegistryError) as error:
         print(f"new-service: {error}\nNothing was changed.", file=sys.stderr)
         return 2

@@ -35,6 +35,16 @@ def add_service_resolve(prelude: str, name: str) -> str:
     return prelude[: match.start()] + f"SERVICE_RESOLVES = ({rendered})" + prelude[match.end() :]
 
 
+def add_database_resolve(prelude: str, name: str) -> str:
+    """build-support/service_resolves.py: DATABASE_RESOLVES gains name (kept sorted)."""
+    match = re.search(r"^DATABASE_RESOLVES = \(([^)]*)\)", prelude, re.MULTILINE)
+    if match is None:
+        raise RegistryError("build-support/service_resolves.py has no DATABASE_RESOLVES = (...) line")
+    names = sorted(set(re.findall(r'"([^"]+)"', match.group(1))) | {name})
+    rendered = "".join(f'"{n}", ' for n in names).rstrip(" ")
+    return prelude[: match.start()] + f"DATABASE_RESOLVES = ({rendered})" + prelude[match.end() :]
+
+
 def add_requirements_target(build: str, name: str) -> str:
     """3rdparty/python/BUILD: a python_requirements target for the new resolve."""
     if re.search(rf'name="{re.escape(name)}"', build):

@@ -4,9 +4,12 @@ every module shares are in stack.libs.settings.JobServiceSettings)."""
 from pydantic_settings import SettingsConfigDict
 
 from stack.libs.settings import JobServiceSettings
+[%- if cookiecutter.has_database == "yes" %]
+from stack.libs.database import DatabaseSettings
+[%- endif %]
 
 
-class [[ cookiecutter.service_class ]]Settings(JobServiceSettings):
+class [[ cookiecutter.service_class ]]Settings(JobServiceSettings[% if cookiecutter.has_database == "yes" %], DatabaseSettings[% endif %]):
     model_config = SettingsConfigDict(env_prefix="[[ cookiecutter.env_prefix ]]", extra="ignore", frozen=True)
 
     # Local defaults; the local runtime and the service stack set both.

@@ -74,6 +74,7 @@ def metric_alarm(
     threshold: float,
     statistic: str = "Average",
     persistent: bool = True,
+    comparison: str = "GreaterThanThreshold",
 ) -> aws.cloudwatch.MetricAlarm:
     """An alarm on one metric; ``statistic`` may be a percentile such as ``p99``."""
     stat: dict[str, Any] = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
@@ -83,7 +84,7 @@ def metric_alarm(
         metric_name=metric_name,
         dimensions=dict(dimensions),
         period=target.thresholds.period_seconds,
-        comparison_operator="GreaterThanThreshold",
+        comparison_operator=comparison,
         threshold=threshold,
         **stat,
         **_common(alarm_name, description, target, tags, persistent=persistent),

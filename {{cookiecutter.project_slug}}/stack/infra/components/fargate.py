@@ -24,10 +24,15 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 
 @dataclass(frozen=True)
 class DatabaseAccess:
-    """A database the tasks may reach: its port, on its own security group only."""
+    """A database the tasks may reach: its port, on its own security group only. With
+    ``password_secret_arn`` (a Secrets Manager secret holding ``{"password": ...}``, as RDS
+    keeps it) the container gets the password as ``password_variable`` through the task
+    definition's ``secrets``: never as a plain environment value."""
 
     port: int
     security_group_id: pulumi.Input[str]
+    password_secret_arn: pulumi.Input[str] | None = None
+    password_variable: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ def create_task_roles(
         region=args.region,
         secret_arns=sorted(secrets.arns.values()) if secrets else (),
         secrets_key_arn=args.secrets_key_arn if secrets else None,
+        database_secret_arn=args.database.password_secret_arn if args.database else None,
         tracing=args.tracing,
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -264,7 +270,19 @@ def create_task_definition(
     container_port: int | None = None,
     secrets: ServiceSecrets | None = None,
 ) -> aws.ecs.TaskDefinition:
-    definitions = pulumi.Output.all(args.image, log_group.name, pulumi.Output.all(**args.environment)).apply(
+    database = args.database
+    password_arn = database.password_secret_arn if database and database.password_secret_arn else ""
+
+    def task_secrets(password_secret_arn: str) -> dict[str, str]:
+        found = dict(secrets.arns) if secrets else {}
+        if password_secret_arn and database:
+            # ECS reads the "password" key of the JSON secret at task start.
+            found[database.password_variable] = f"{password_secret_arn}:password::"
+        return found
+
+    definitions = pulumi.Output.all(
+        args.image, log_group.name, pulumi.Output.all(**args.environment), password_arn
+    ).apply(
         lambda values: container_definitions(
             container_name=container_name,
             image=values[0],
@@ -273,7 +291,7 @@ def create_task_definition(
             region=args.region,
             container_port=container_port,
             stop_timeout_seconds=args.stop_timeout_seconds,
-            secrets=secrets.arns if secrets else None,
+            secrets=task_secrets(values[3]) or None,
             tracing_service_name=args.name if args.tracing else None,
         )
     )

@@ -128,6 +128,7 @@ def execution_policy(
     region: str = "",
     secret_arns: Sequence[str] = (),
     secrets_key_arn: str | None = None,
+    database_secret_arn: str | None = None,
 ) -> str:
     if secret_arns and not secrets_key_arn:
         raise ValueError("secrets need the environment's KMS key (secrets_key_arn)")
@@ -150,6 +151,19 @@ def execution_policy(
                     "Resource": f"{log_group_arn}:*",
                 },
                 *secrets_statements(region, secret_arns, secrets_key_arn or ""),
+                *(
+                    # The database password RDS keeps (its AWS-managed key needs no grant here).
+                    [
+                        {
+                            "Sid": "ReadDatabasePassword",
+                            "Effect": "Allow",
+                            "Action": "secretsmanager:GetSecretValue",
+                            "Resource": database_secret_arn,
+                        }
+                    ]
+                    if database_secret_arn
+                    else []
+                ),
             ],
         }
     )
@@ -175,6 +189,7 @@ class TaskRoles(pulumi.ComponentResource):
         region: str = "",
         secret_arns: Sequence[str] = (),
         secrets_key_arn: pulumi.Input[str] | None = None,
+        database_secret_arn: pulumi.Input[str] | None = None,
         tracing: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -194,9 +209,14 @@ class TaskRoles(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{resource_name}-exec-policy",
             role=execution.name,
-            policy=pulumi.Output.all(repository_arn, log_group_arn, secrets_key_arn).apply(
+            policy=pulumi.Output.all(repository_arn, log_group_arn, secrets_key_arn, database_secret_arn).apply(
                 lambda arns: execution_policy(
-                    arns[0], arns[1], region=region, secret_arns=secret_arns, secrets_key_arn=arns[2]
+                    arns[0],
+                    arns[1],
+                    region=region,
+                    secret_arns=secret_arns,
+                    secrets_key_arn=arns[2],
+                    database_secret_arn=arns[3],
                 )
             ),
             opts=child,

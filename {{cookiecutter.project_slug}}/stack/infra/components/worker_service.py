@@ -147,6 +147,8 @@ class WorkerService(pulumi.ComponentResource):
         self.log_group_name = log_group.name
         self.task_role_arn = roles.task_role_arn
         self.security_group_id = security_group.id
+        # For one-off tasks from the worker's image (the deploy's database migrations).
+        self.task_definition_family = task_definition.family
         self.register_outputs(
             {
                 "service_name": self.service_name,

@@ -43,6 +43,8 @@ SERVICE_LINKED_ROLE_SERVICES = (
     "ecs.amazonaws.com",
     "elasticloadbalancing.amazonaws.com",
     "ecs.application-autoscaling.amazonaws.com",
+    # A module's database (RDS) and its Performance Insights.
+    "rds.amazonaws.com",
 )
 
 
@@ -138,7 +140,7 @@ def deploy_statements(
         },
         {
             # A new account has no service-linked roles yet: the first load balancer, ECS
-            # service or scaling target creates its own. Only these three services' roles.
+            # service, scaling target or database creates its own. Only these services' roles.
             "Sid": "ServiceLinkedRoles",
             "Effect": "Allow",
             "Action": "iam:CreateServiceLinkedRole",
@@ -198,12 +200,76 @@ def deploy_statements(
         },
     ]
     statements += domain_record_statements(environment)
+    statements += database_statements(pattern, account_id=account_id, region=region, environment=environment)
     statements += observability_and_secrets_statements(
         pattern, account_id=account_id, region=region, secrets_key_arn=secrets_key_arn
     )
     if state_bucket:
         statements += pulumi_state_statements(state_bucket, service_stacks_of(environment), write=True)
     return statements
+
+
+def database_statements(pattern: str, *, account_id: str, region: str, environment: str) -> list[dict[str, Any]]:
+    """A module's PostgreSQL (stack.infra.components.database): RDS resources under the
+    environment's prefix, the KMS key it creates (tagged), the secret RDS makes for the master
+    password, and the deploy's one-off migration task (tools/delivery/migrations.py)."""
+    rds = f"arn:aws:rds:{region}:{account_id}"
+    return [
+        {
+            "Sid": "OwnDatabases",
+            "Effect": "Allow",
+            "Action": "rds:*",
+            "Resource": [f"{rds}:{kind}:{pattern}" for kind in ("db", "subgrp", "pg", "snapshot")],
+        },
+        {
+            "Sid": "DatabaseKeys",
+            "Effect": "Allow",
+            "Action": ["kms:CreateKey", "kms:TagResource"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestTag/environment": environment}},
+        },
+        {
+            "Sid": "ManageDatabaseKeys",
+            "Effect": "Allow",
+            "Action": [
+                "kms:CreateGrant",
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:EnableKeyRotation",
+                "kms:GenerateDataKey",
+                "kms:GetKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:ListResourceTags",
+                "kms:PutKeyPolicy",
+                "kms:ScheduleKeyDeletion",
+                "kms:UntagResource",
+            ],
+            "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/environment": environment}},
+        },
+        {
+            # RDS creates and rotates the secret of a managed master password with the caller's rights.
+            "Sid": "DatabasePasswordSecrets",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:RotateSecret",
+                "secretsmanager:TagResource",
+            ],
+            "Resource": f"arn:aws:secretsmanager:{region}:{account_id}:secret:rds!*",
+        },
+        {
+            "Sid": "MigrationTasks",
+            "Effect": "Allow",
+            "Action": ["ecs:RunTask", "ecs:StopTask"],
+            "Resource": [
+                f"arn:aws:ecs:{region}:{account_id}:task-definition/{pattern}",
+                f"arn:aws:ecs:{region}:{account_id}:task/*",
+            ],
+        },
+    ]
 
 
 def domain_record_statements(environment: str) -> list[dict[str, Any]]:

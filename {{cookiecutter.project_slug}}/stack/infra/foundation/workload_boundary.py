@@ -51,6 +51,21 @@ def permissions_boundary(account_id: str, region: str, environment: str) -> str:
                     },
                 },
                 {
+                    # The master password RDS keeps for this environment's databases (RDS
+                    # names the secret itself, so it is told apart by the tag RDS puts on it).
+                    "Sid": "DatabasePasswords",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": f"arn:aws:secretsmanager:{region}:{account_id}:secret:rds!*",
+                    "Condition": {
+                        "StringLike": {
+                            "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn": (
+                                f"arn:aws:rds:{region}:{account_id}:db:{prefix}"
+                            )
+                        }
+                    },
+                },
+                {
                     "Sid": "Traces",
                     "Effect": "Allow",
                     "Action": [

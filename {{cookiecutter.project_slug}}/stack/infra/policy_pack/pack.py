@@ -57,6 +57,7 @@ DESCRIPTIONS: Mapping[str, str] = {
     "load-balancer-logs-and-protection": "Load balancers write access logs; prod ones have deletion protection.",
     "task-egress-https-only": "Task security groups allow egress on 443 only (other ports to named groups).",
     "task-queues-scoped": "Task roles name their queues; of another module's queue they may only send.",
+    "databases-protected": "Databases are private, encrypted, backed up, with RDS-kept passwords; prod ones protected.",
 }
 
 _CONFIG_SCHEMA = PolicyConfigSchema(

@@ -329,6 +329,18 @@ def graceful_shutdown(resources: Sequence[Resource], _: PolicyContext) -> Iterab
 # Environment variable names that hold credentials: they belong in the task's `secrets`.
 SECRET_LIKE_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|DSN|DATABASE_URL")
 _PARAMETER_ARN = re.compile(r"arn:aws:ssm:[^:]+:\d{12}:parameter/.+")
+# The password key of the secret RDS keeps a managed master password in.
+_RDS_PASSWORD = re.compile(r"(arn:aws:secretsmanager:[^:]+:\d{12}:secret:rds!.+):password::")
+
+
+def _rds_secret_arns(resources: Sequence[Resource]) -> set[str]:
+    """The secrets of this stack's RDS instances whose master password RDS manages (known
+    after a deploy or under mocks; a preview of a new instance cannot know them yet)."""
+    found = set()
+    for instance in _of_type(resources, "aws:rds/instance:Instance"):
+        for secret in instance.inputs.get("masterUserSecrets") or []:
+            found.add(str(secret.get("secretArn", "")))
+    return found
 
 
 def secrets_via_parameters(resources: Sequence[Resource], _: PolicyContext) -> Iterable[Violation]:
@@ -340,6 +352,7 @@ def secrets_via_parameters(resources: Sequence[Resource], _: PolicyContext) -> I
         if not parameter.inputs.get("keyId"):
             yield Violation(rule, parameter.label, "is not encrypted with the environment's KMS key (key_id)")
     names = {str(p.inputs.get("name", "")).lstrip("/") for p in parameters}
+    database_secrets = _rds_secret_arns(resources)
     for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
         for container in _containers(task):
             for variable in container.get("environment") or []:
@@ -351,7 +364,15 @@ def secrets_via_parameters(resources: Sequence[Resource], _: PolicyContext) -> I
                     )
             for secret in container.get("secrets") or []:
                 source = str(secret.get("valueFrom", ""))
-                if not _PARAMETER_ARN.fullmatch(source):
+                database_password = _RDS_PASSWORD.fullmatch(source)
+                if database_password:
+                    if database_secrets and database_password.group(1) not in database_secrets:
+                        yield Violation(
+                            rule,
+                            task.label,
+                            f"secret {secret.get('name')!r} reads {source}, not a database of this stack",
+                        )
+                elif not _PARAMETER_ARN.fullmatch(source):
                     yield Violation(rule, task.label, f"secret {secret.get('name')!r} is not an SSM parameter ARN")
                 elif source.split(":parameter/", 1)[1] not in names:
                     yield Violation(
@@ -368,6 +389,8 @@ def secrets_scoped(resources: Sequence[Resource], _: PolicyContext) -> Iterable[
     for task in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
         for execution_role in (r for r in roles if task.refers("executionRoleArn", r)):
             sources = {str(s.get("valueFrom")) for c in _containers(task) for s in c.get("secrets") or []}
+            # A Secrets Manager secret is read whole; ECS picks the JSON key ("arn:password::").
+            sources |= {match.group(1) for match in map(_RDS_PASSWORD.fullmatch, sources) if match}
             allowed.setdefault(execution_role.urn, set()).update(sources)
     for policy in policies:
         role: Resource | None = next((r for r in roles if policy.refers("role", r) and r.urn in allowed), None)
@@ -379,7 +402,7 @@ def secrets_scoped(resources: Sequence[Resource], _: PolicyContext) -> Iterable[
             targets = [str(r) for r in _as_list(statement.get("Resource", []))]
             if statement.get("Effect") != "Allow":
                 continue
-            if any(a.startswith("ssm:") for a in actions):
+            if any(a.startswith(("ssm:", "secretsmanager:")) for a in actions):
                 extra = set(targets) - allowed[role.urn]
                 if extra:
                     yield Violation(
@@ -684,6 +707,35 @@ def task_queues_scoped(resources: Sequence[Resource], _: PolicyContext) -> Itera
                             f"grants {extra} on {arn}, another module's queue: a module that uses it may only "
                             "send to it (sqs:SendMessage)",
                         )
+def databases_protected(resources: Sequence[Resource], context: PolicyContext) -> Iterable[Violation]:
+    """A database is never public, its storage is encrypted with a KMS key, RDS keeps its
+    master password (none in the program or its state), it keeps automated backups (7 days
+    or more in prod), and a prod database is Multi-AZ, deletion-protected and leaves a final
+    snapshot."""
+    rule = "databases-protected"
+    for database in _of_type(resources, "aws:rds/instance:Instance") + _of_type(resources, "aws:rds/cluster:Cluster"):
+        inputs, label = database.inputs, database.label
+        if inputs.get("publiclyAccessible") is True:
+            yield Violation(rule, label, "is publicly accessible: databases live in private subnets only")
+        if inputs.get("storageEncrypted") is not True or not _has(inputs, "kmsKeyId"):
+            yield Violation(rule, label, "does not encrypt its storage with a KMS key (storage_encrypted, kms_key_id)")
+        if (
+            _has(inputs, "password")
+            or _has(inputs, "masterPassword")
+            or inputs.get("manageMasterUserPassword") is not True
+        ):
+            yield Violation(rule, label, "has a master password in the program: set manage_master_user_password")
+        retention = int(inputs.get("backupRetentionPeriod") or 0)
+        least = 7 if context.environment == "prod" else 1
+        if retention < least:
+            yield Violation(rule, label, f"keeps {retention} days of automated backups, fewer than {least}")
+        if context.environment == "prod":
+            if inputs.get("deletionProtection") is not True:
+                yield Violation(rule, label, "is a prod database without deletion protection")
+            if inputs.get("skipFinalSnapshot") is not False:
+                yield Violation(rule, label, "is a prod database that leaves no final snapshot when deleted")
+            if database.type == "aws:rds/instance:Instance" and inputs.get("multiAz") is not True:
+                yield Violation(rule, label, "is a prod database in one availability zone (multi_az)")
 
 
 RULES: tuple[Rule, ...] = (
@@ -710,4 +762,5 @@ RULES: tuple[Rule, ...] = (
     load_balancer_logs_and_protection,
     task_egress_https_only,
     task_queues_scoped,
+    databases_protected,
 )

@@ -183,7 +183,11 @@ def test_deploy_permissions_are_scoped_to_the_environment(foundation, environmen
         "ecs.amazonaws.com",
         "elasticloadbalancing.amazonaws.com",
         "ecs.application-autoscaling.amazonaws.com",
+        "rds.amazonaws.com",
     }
+    assert statements["OwnDatabases"]["Resource"] == [
+        f"arn:aws:rds:{AWS_REGION}:{AWS_ACCOUNT_ID}:{kind}:{prefix}" for kind in ("db", "subgrp", "pg", "snapshot")
+    ]
     assert statements["PassOwnRolesToEcs"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }

@@ -43,6 +43,8 @@ class ErrorAnswer(BaseModel):
 
 def _documented(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
+        # FastAPI's answer to a body it cannot decode at all (bytes that are not UTF-8).
+        400: "The request body could not be decoded.",
         404: "No such resource.",
         413: "The request body is larger than the service accepts.",
         503: "A dependency of the service cannot be reached; retry after the Retry-After header's seconds.",
@@ -113,7 +115,7 @@ def create_service_app(
         return JSONResponse({"status": "ready"})
 
     for router in routers:
-        app.include_router(router, responses=_documented(404, 413, 503))
+        app.include_router(router, responses=_documented(400, 404, 413, 503))
     app.add_exception_handler(RequestValidationError, validation_error_answer)
     app.add_exception_handler(JobNotFound, _not_found)
     app.add_exception_handler(IdempotencyKeyReused, _key_reused)

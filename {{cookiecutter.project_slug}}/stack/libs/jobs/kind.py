@@ -17,7 +17,11 @@ class JobRefused(Exception):
 @dataclass(frozen=True)
 class JobKind(Generic[RequestT, ResultT]):
     """``work`` turns a request into a result. It may raise ``JobRefused`` (or one of
-    ``refused``) for input the business rules reject; any other error is retried."""
+    ``refused``) for input the business rules reject; any other error is retried.
+
+    ``keyed_work``, when set, is called instead of ``work`` with the job's id too: work that
+    writes (a database row keyed by the id) uses it to make a redelivered message a no-op.
+    """
 
     name: str
     request_model: type[RequestT]
@@ -25,6 +29,10 @@ class JobKind(Generic[RequestT, ResultT]):
     job_model: type[Job[Any, Any]]
     work: Callable[[RequestT], ResultT]
     refused: tuple[type[Exception], ...] = ()
+    keyed_work: Callable[[str, RequestT], ResultT] | None = None
+
+    def run(self, job_id: str, request: RequestT) -> ResultT:
+        return self.keyed_work(job_id, request) if self.keyed_work else self.work(request)
 
     @property
     def message_model(self) -> type[JobMessage[Any]]:

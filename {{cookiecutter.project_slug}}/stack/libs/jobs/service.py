@@ -105,7 +105,7 @@ class JobService(Generic[RequestT, ResultT]):
         help); any other error propagates, so the queue delivers the message again."""
         refusals: tuple[type[Exception], ...] = (JobRefused, *self.kind.refused)
         try:
-            result = self.kind.work(message.request)
+            result = self.kind.run(message.job_id, message.request)
         except refusals as refused:
             return self.fail(message, str(refused))
         job = self.kind.job(job_id=message.job_id, state=JobState.DONE, request=message.request, result=result)

@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 import pytest
 
 from stack.libs.jobs import IdempotencyKeyReused, JobNotFound, JobNotQueued, JobService, JobState
-from stack.libs.tests.conftest import MemoryJobs, Text
+from stack.libs.tests.conftest import COUNT, Count, MemoryJobs, Text
 
 
 def test_submit_stores_then_queues_with_the_stored_version(memory_jobs: MemoryJobs) -> None:
@@ -86,3 +88,16 @@ def test_unknown_and_malformed_ids(memory_jobs: MemoryJobs) -> None:
     for job_id in ("a" * 32, "../etc/passwd", ""):
         with pytest.raises(JobNotFound):
             memory_jobs.get(job_id)
+
+
+def test_keyed_work_gets_the_job_id(memory_jobs: MemoryJobs) -> None:
+    seen: list[str] = []
+
+    def keyed(job_id: str, request: Text) -> Count:
+        seen.append(job_id)
+        return Count(words=len(request.text.split()))
+
+    jobs = MemoryJobs(replace(COUNT, keyed_work=keyed), memory_jobs.queue, memory_jobs.store, hmac_key="k")
+    job = jobs.submit(Text(text="a b"))
+    assert jobs.process(jobs.queue.messages[0]).result == Count(words=2)
+    assert seen == [job.job_id]

@@ -91,3 +91,21 @@ def test_the_resource_script_needs_nothing_but_boto3() -> None:
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names) | {"boto3", "botocore"}
+
+
+def test_a_module_with_a_database_gets_postgres_and_its_migrations_first(tmp_path: Path) -> None:
+    for part in ("api", "worker", "database"):
+        (tmp_path / f"modules/billing/backend/{part}").mkdir(parents=True)
+    for part in ("api", "worker"):
+        (tmp_path / f"modules/billing/backend/{part}/Dockerfile").write_text("FROM scratch\n")
+    assert compose.main(["--root", str(tmp_path)]) == 0
+    document = yaml.safe_load((tmp_path / "docker-compose.yml").read_text())
+    services = document["services"]
+    assert services["postgres"]["image"] == compose.POSTGRES_IMAGE
+    assert services["postgres"]["ports"] == ["127.0.0.1:5432:5432"]
+    assert "CREATE DATABASE billing;" in document["configs"]["postgres-databases"]["content"]
+    assert services["billing-migrate"]["command"] == ["migrate"]
+    assert services["billing-migrate"]["image"] == services["billing-worker"]["image"]
+    for container in ("billing-api", "billing-worker"):
+        assert services[container]["depends_on"]["billing-migrate"] == {"condition": "service_completed_successfully"}
+        assert services[container]["environment"]["BILLING_DATABASE_HOST"] == "postgres"

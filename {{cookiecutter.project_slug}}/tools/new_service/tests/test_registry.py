@@ -67,3 +67,11 @@ def test_public_code_is_shared_into_the_consumer_resolve() -> None:
     assert registry.share_into_resolve(twice, "billing", "portal") == twice
     with pytest.raises(registry.RegistryError, match="parametrize"):
         registry.share_into_resolve("python_sources()\n", "billing", "portal")
+
+
+def test_database_resolves_stay_a_sorted_tuple() -> None:
+    prelude = 'SERVICE_RESOLVES = ("reports",)\nDATABASE_RESOLVES = ()\n'
+    namespace: dict = {}
+    updated = registry.add_database_resolve(registry.add_database_resolve(prelude, "orders"), "billing")
+    exec(compile(updated, "prelude", "exec"), namespace)  # noqa: S102 - our own generated text
+    assert (namespace["SERVICE_RESOLVES"], namespace["DATABASE_RESOLVES"]) == (("reports",), ("billing", "orders"))

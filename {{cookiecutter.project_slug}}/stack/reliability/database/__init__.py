@@ -1,0 +1,1 @@
+"""Proofs for a module with a database (see suite.py)."""
