@@ -40,7 +40,8 @@ class ProviderContract:
         errors = sorted(Draft202012Validator(self.messages["queue"]).iter_errors(message), key=str)
         if errors:
             where = "/".join(map(str, errors[0].absolute_path)) or "(the message)"
-            raise ContractViolation(f"{self.provider}'s queue does not accept this message: {where}: {errors[0].message}")
+            problem = f"{where}: {errors[0].message}"
+            raise ContractViolation(f"{self.provider}'s queue does not accept this message: {problem}")
 
     def response_schema(self, method: str, path: str, status: int) -> dict[str, Any]:
         if self.openapi is None:
@@ -56,11 +57,13 @@ class ProviderContract:
 
     def check_response(self, method: str, path: str, status: int, body: Any) -> None:
         """Raise unless ``body`` is an answer the provider's contract allows."""
+        schema = self.response_schema(method, path, status)
         # Refs point into the OpenAPI document's components: validate with them at the root.
-        schema = {**self.response_schema(method, path, status), "components": self.openapi.get("components", {})}  # type: ignore[union-attr]
-        errors = sorted(Draft202012Validator(schema).iter_errors(body), key=str)
+        components = (self.openapi or {}).get("components", {})
+        errors = sorted(Draft202012Validator({**schema, "components": components}).iter_errors(body), key=str)
         if errors:
-            raise ContractViolation(f"{self.provider}'s {method.upper()} {path} {status} does not allow: {errors[0].message}")
+            operation = f"{method.upper()} {path} {status}"
+            raise ContractViolation(f"{self.provider}'s {operation} does not allow: {errors[0].message}")
 
     def check_reads(self, method: str, path: str, status: int, fields: Iterable[str]) -> None:
         """Raise unless every dotted field (``result.total``) is in the provider's answer."""

@@ -62,7 +62,9 @@ def messages() -> dict[str, Any]:
 
 
 def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=repo, env={**os.environ, **GIT_ENV}, capture_output=True, text=True)
+    # git from PATH, arguments from this test.
+    command, environment = ["git", *args], {**os.environ, **GIT_ENV}
+    result = subprocess.run(command, cwd=repo, env=environment, capture_output=True, text=True)  # noqa: S603
     assert result.returncode == 0, result.stderr
     return result.stdout
 
