@@ -149,7 +149,8 @@ def test_pr_title_check_never_puts_the_title_in_a_script(project: Path) -> None:
     document = load(project / WORKFLOWS / "pr-title.yml")
     [job] = document["jobs"].values()
     assert job["permissions"] == {"contents": "read"}
-    assert job["steps"][-1]["run"] == "python3 -m tools.delivery check-title"
+    runs = [step.get("run") for step in job["steps"]]
+    assert runs[-2:] == ["python3 -m tools.delivery check-title", "python3 -m tools.contracts check-breaking"]
     assert document[True]["pull_request"]["types"] == ["opened", "edited", "synchronize", "reopened"]
 
 

@@ -37,9 +37,12 @@ CONSUMER_TEST = """\
 import boto3
 from moto import mock_aws
 
+from cash_ledger.backend import public as ledger_public
 from cash_ledger.backend.public import CashLedgerPublisher
 from gateway.backend.service.forwarding import forward_to_ledger, forward_to_reports
+from reports.backend import public as reports_public
 from reports.backend.public import ReportsPublisher
+from stack.contracts.consumer import provider_contract
 
 
 @mock_aws
@@ -49,8 +52,13 @@ def test_gateway_hands_work_to_ledger_and_reports() -> None:
     reports = sqs.create_queue(QueueName="reports-jobs")["QueueUrl"]
     ledger_job = forward_to_ledger(CashLedgerPublisher(sqs, ledger), "an entry")
     report_job = forward_to_reports(ReportsPublisher(sqs, reports), [1.0, 2.0])
-    assert ledger_job in sqs.receive_message(QueueUrl=ledger)["Messages"][0]["Body"]
-    assert report_job in sqs.receive_message(QueueUrl=reports)["Messages"][0]["Body"]
+    ledger_body = sqs.receive_message(QueueUrl=ledger)["Messages"][0]["Body"]
+    report_body = sqs.receive_message(QueueUrl=reports)["Messages"][0]["Body"]
+    assert ledger_job in ledger_body and report_job in report_body
+    # What gateway sends and reads is in the providers' committed contracts (docs/contracts.md).
+    provider_contract(ledger_public).check_message(ledger_body)
+    provider_contract(reports_public).check_message(report_body)
+    provider_contract(reports_public).check_reads("GET", "/reports/{job_id}", 200, ["state", "result.total"])
 """
 
 # Files of a module that are its own (its domain); every other file is the platform's
@@ -69,6 +77,9 @@ DOMAIN_FILES = {
     "backend/tests/conftest.py",
     "backend/tests/test_service.py",
     "backend/tests/test_public.py",
+    # What the module's own code promises (docs/contracts.md), written from it.
+    "backend/public/contract/openapi.json",
+    "backend/public/contract/messages.json",
 }
 REPORTS_DOMAIN = DOMAIN_FILES | {"backend/schemas/reports.py", "backend/service/summaries.py"}
 NEW_MODULE_DOMAIN = DOMAIN_FILES | {"backend/schemas/models.py", "backend/service/words.py"}

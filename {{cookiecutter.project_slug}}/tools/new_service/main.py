@@ -124,6 +124,14 @@ def format_module(repo: Path, name: str) -> None:
         raise NewServiceError(f"formatting modules/{name} failed (exit {result.returncode}, output above)")
 
 
+def write_contract(repo: Path, name: str) -> None:
+    """The module's first committed contract (docs/contracts.md), which its tests compare."""
+    env = {**os.environ, "PANTS_CONCURRENT": "true", "PANTS_PANTSD": "false"}
+    result = subprocess.run(["./pants", "run", f"modules/{name}/backend/contract.py"], cwd=repo, env=env)  # noqa: S603
+    if result.returncode != 0:
+        raise NewServiceError(f"writing modules/{name}'s contract failed (exit {result.returncode}, output above)")
+
+
 def declare_uses(declaration: Path, uses: list[str]) -> None:
     """module.toml says which modules this one uses: its stack may send to their queues."""
     text = declaration.read_text()
@@ -188,6 +196,7 @@ def create_service(
             changes.originals.setdefault(repo / f"lockfiles/{name}.lock", None)
             generate_lockfile(repo, name)
             format_module(repo, name)
+            write_contract(repo, name)
     except BaseException:
         changes.undo()
         raise

@@ -52,6 +52,8 @@ USERS = [
         (["modules/billing/backend/public/client.py"], ["audit", "billing", "gateway"]),
         (["modules/billing/backend/schemas/models.py"], ["audit", "billing", "gateway"]),
         (["modules/gateway/backend/public/client.py"], ["audit", "gateway"]),
+        # So is its committed contract, which consumers' contract tests read (docs/contracts.md).
+        (["modules/billing/backend/public/contract/openapi.json"], ["audit", "billing", "gateway"]),
         # Private code and tests stay inside the module.
         (["modules/billing/backend/service/tasks.py"], ["billing"]),
         (["modules/billing/backend/tests/test_public_client.py"], ["billing"]),
