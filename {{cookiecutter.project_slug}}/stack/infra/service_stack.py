@@ -43,8 +43,8 @@ from stack.infra.components.alarms import queue_alarms
 from stack.infra.components.task_roles import TaskPermissions
 from stack.infra.conventions import Environment, foundation_stack_reference, service_stack_reference, tags_for
 from stack.infra.edge_settings import EdgeSettings, load_edge_settings
-from stack.module_toml import ModuleDeclaration
 from stack.infra.service_database import ModuleDatabase, module_database
+from stack.module_toml import ModuleDeclaration
 
 S3_NAME_LIMIT = 63
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")

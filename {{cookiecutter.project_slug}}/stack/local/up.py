@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from stack.libs.settings import ServiceSettings
-from stack.local.demo import run_demo
 from stack.local.database import LocalPostgres
+from stack.local.demo import run_demo
 from stack.local.emulator import MotoEmulator
 from stack.local.module import ApiProcess, LocalModule
 from stack.local.modules import ModuleParts, discover_modules, select

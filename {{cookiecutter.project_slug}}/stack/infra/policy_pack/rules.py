@@ -707,6 +707,8 @@ def task_queues_scoped(resources: Sequence[Resource], _: PolicyContext) -> Itera
                             f"grants {extra} on {arn}, another module's queue: a module that uses it may only "
                             "send to it (sqs:SendMessage)",
                         )
+
+
 def databases_protected(resources: Sequence[Resource], context: PolicyContext) -> Iterable[Violation]:
     """A database is never public, its storage is encrypted with a KMS key, RDS keeps its
     master password (none in the program or its state), it keeps automated backups (7 days
