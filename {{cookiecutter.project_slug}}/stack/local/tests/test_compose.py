@@ -98,6 +98,7 @@ def test_a_module_with_a_database_gets_postgres_and_its_migrations_first(tmp_pat
         (tmp_path / f"modules/billing/backend/{part}").mkdir(parents=True)
     for part in ("api", "worker"):
         (tmp_path / f"modules/billing/backend/{part}/Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "modules/billing/module.toml").write_text("")
     assert compose.main(["--root", str(tmp_path)]) == 0
     document = yaml.safe_load((tmp_path / "docker-compose.yml").read_text())
     services = document["services"]
