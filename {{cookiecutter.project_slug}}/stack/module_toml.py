@@ -10,6 +10,7 @@ this file says it uses that module. Standard library only: any interpreter reads
 
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,18 @@ def check_uses(declarations: dict[str, ModuleDeclaration]) -> None:
                 f"modules/{module}/{FILE_NAME}: uses {', '.join(unknown)}, which is not a module here "
                 f"(modules: {', '.join(sorted(declarations))})"
             )
+
+
+def with_used_modules(names: Iterable[str], uses_of: Mapping[str, Iterable[str]]) -> set[str]:
+    """``names`` and every module they use, directly or through another; ``uses_of`` maps
+    each module to the modules it uses (names it does not know are left out)."""
+    wanted, found = list(names), set()
+    while wanted:
+        name = wanted.pop()
+        if name in uses_of and name not in found:
+            found.add(name)
+            wanted.extend(uses_of[name])
+    return found
 
 
 def check_imports_declared(module: str, declaration: ModuleDeclaration, imported: set[str]) -> None:

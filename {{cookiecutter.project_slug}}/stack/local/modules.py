@@ -8,7 +8,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack.module_toml import ModuleDeclaration, check_imports_declared, check_uses, load_declaration
+from stack.module_toml import (
+    ModuleDeclaration,
+    check_imports_declared,
+    check_uses,
+    load_declaration,
+    with_used_modules,
+)
 
 # `from reports.backend.public import ...` or `import reports.backend.public...`
 _PUBLIC_IMPORT = re.compile(r"^\s*(?:from|import)\s+(\w+)\.backend\.public\b", re.MULTILINE)
@@ -61,14 +67,9 @@ def select(modules: list[ModuleParts], only: str | None) -> list[ModuleParts]:
     if not only:
         return modules
     wanted = [name.strip() for name in only.split(",") if name.strip()]
-    known = {module.name: module for module in modules}
+    known = {module.name for module in modules}
     unknown = [name for name in wanted if name not in known]
     if unknown:
         raise ValueError(f"--only: no module named {', '.join(unknown)} (modules: {', '.join(sorted(known))})")
-    selected: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        if name not in selected:
-            selected.add(name)
-            wanted.extend(known[name].uses)
+    selected = with_used_modules(wanted, {module.name: module.uses for module in modules})
     return [module for module in modules if module.name in selected]

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stack.module_toml import with_used_modules
 from tools.delivery import changes, tags
 from tools.delivery.services import Service
 
@@ -146,14 +147,7 @@ def _changed_services(ctx: Context, base: str | None, head: str) -> list[str]:
 def _with_providers(ctx: Context, services: list[str]) -> list[str]:
     """A preview stack reads the preview stacks of the modules it uses (their queue URL and
     ARN): those are deployed in the same pull request too, changed or not."""
-    by_name = {s.name: s for s in ctx.services}
-    wanted, found = list(services), set()
-    while wanted:
-        name = wanted.pop()
-        if name in by_name and name not in found:
-            found.add(name)
-            wanted.extend(by_name[name].uses)
-    return sorted(found)
+    return sorted(with_used_modules(services, {s.name: s.uses for s in ctx.services}))
 
 
 def _reason(what: str, base: str | None, services: list[str]) -> str:

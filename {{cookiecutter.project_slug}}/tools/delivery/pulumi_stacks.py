@@ -82,8 +82,8 @@ def wait_for_providers(
     runner: Runner = run,
     timeout: float = 1200,
     interval: float = 20,
-    sleep: Any = time.sleep,
-    clock: Any = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Wait until each provider stack ({module: qualified name}) exports ``queueArn``.
 
