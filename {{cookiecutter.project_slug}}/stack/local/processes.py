@@ -156,12 +156,14 @@ class ManagedProcess:
         except subprocess.TimeoutExpired as expired:
             raise TimeoutError(f"{self.name} (pid {self.pid}) still running after {timeout:.1f} s") from expired
 
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM, wait up to ``timeout`` s, then SIGKILL. Safe to call twice."""
+    def stop(self, timeout: float = 10.0, *, terminate: bool = True) -> int | None:
+        """SIGTERM (unless already sent: ``terminate=False``), wait up to ``timeout`` s,
+        then SIGKILL. Safe to call twice."""
         if self.popen is None:
             return None
         if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
+            if terminate:
+                self.popen.send_signal(signal.SIGTERM)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -186,7 +188,8 @@ def stop_together(processes: Sequence["ManagedProcess"], timeout: float) -> None
         process.signal(signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for process in processes:
-        process.stop(max(0.0, deadline - time.monotonic()))
+        # A second SIGTERM would interrupt a child's shutdown handler and restart it.
+        process.stop(max(0.0, deadline - time.monotonic()), terminate=False)
 
 
 class ProcessGroup:
