@@ -61,6 +61,45 @@ def test_gateway_hands_work_to_ledger_and_reports() -> None:
     provider_contract(reports_public).check_reads("GET", "/reports/{job_id}", 200, ["state", "result.total"])
 """
 
+# gateway's API starts from a contract (docs/contracts.md): its operations are generated.
+GATEWAY_CONTRACT = """\
+openapi: 3.1.0
+info:
+  title: gateway
+  version: "1"
+paths:
+  /routes/{routeId}:
+    get:
+      operationId: getRoute
+      parameters:
+        - name: routeId
+          in: path
+          required: true
+          schema:
+            type: string
+      responses:
+        "200":
+          description: The route
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Route"
+        "404":
+          description: No such route
+components:
+  schemas:
+    Route:
+      type: object
+      required: [routeId, target]
+      properties:
+        routeId:
+          type: string
+        target:
+          type: string
+          enum: [ledger, reports]
+"""
+CONTRACT_FILES = {"backend/api/contract_routes.py", "backend/schemas/api_models.py"}
+
 # Files of a module that are its own (its domain); every other file is the platform's
 # wiring and must be the same in every module, the example included.
 DOMAIN_FILES = {
@@ -99,12 +138,18 @@ def project_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def two_services(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """cash_ledger (worker only), then gateway (API and worker) using cash_ledger and reports."""
+    """cash_ledger (worker only), then gateway (API and worker, its API from a contract) using
+    cash_ledger and reports."""
     project = render_project(tmp_path_factory.mktemp("services"))
     pants(project, *NEW_SERVICE, "cash_ledger", "--no-api")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "Add cash_ledger (worker only)")
-    pants(project, *NEW_SERVICE, "gateway", "--uses", "cash_ledger", "--uses", "reports")
+    (project.parent / "gateway.yaml").write_text(GATEWAY_CONTRACT)
+    made = pants(
+        project, *NEW_SERVICE, "gateway", "--uses", "cash_ledger", "--uses", "reports", "--from-contract", "../gateway.yaml"
+    )
+    # Same requirements as cash_ledger: its pins are reused, no second resolve.
+    assert "the same requirements as modules/cash_ledger" in made.stdout
     (project / "modules/gateway/backend/service/forwarding.py").write_text(CONSUMER_CODE)
     (project / "modules/gateway/backend/tests/test_forwarding.py").write_text(CONSUMER_TEST)
     git(project, "add", "-A")
@@ -129,6 +174,11 @@ def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
     assert (gateway / "api").is_dir() and (gateway / "worker").is_dir()
     assert not (ledger / "tests/test_reliability.py").exists()  # the process suite needs an API
     assert (gateway / "tests/test_reliability.py").is_file() and (gateway / "tests/test_api_contract.py").is_file()
+    # The contract's operation is in gateway's committed contract, its handler still to write.
+    operation = json.loads((gateway / "public/contract/openapi.json").read_text())["paths"]["/routes/{routeId}"]["get"]
+    assert operation["operationId"] == "getRoute" and {"200", "404", "501"} <= set(operation["responses"])
+    assert "handler-pending" in operation["tags"]
+    assert "class Route(ContractModel):" in (gateway / "schemas/api_models.py").read_text()
     for name in ("cash_ledger", "gateway"):
         assert (two_services / f"lockfiles/{name}.lock").is_file()
         assert (two_services / f"3rdparty/python/{name}-requirements.txt").is_file()
@@ -137,8 +187,8 @@ def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
 
 def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(two_services: Path, project: Path) -> None:
     """Everything but the domain files is the same as modules/reports, name for name."""
-    made = module_files(two_services / "modules/gateway", NEW_MODULE_DOMAIN | {"backend/service/forwarding.py",
-                                                                               "backend/tests/test_forwarding.py"})
+    made = module_files(two_services / "modules/gateway", NEW_MODULE_DOMAIN | CONTRACT_FILES | {
+        "backend/service/forwarding.py", "backend/tests/test_forwarding.py"})
     example = module_files(project / "modules/reports", REPORTS_DOMAIN)
 
     def as_reports(text: str) -> str:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
+from stack.libs.contract_models import PENDING_TAG
 from stack.libs.jobs import JobService
 from stack.libs.jobs.memory import InMemoryJobQueue, InMemoryJobStore
 from stack.reliability.target import ReliabilityTarget, module_settings
@@ -202,7 +203,9 @@ def openapi_schema(openapi_api: InProcessApi) -> Any:
     return schemathesis.openapi.from_asgi("/openapi.json", openapi_api.app, config=config)
 
 
-@schemathesis.pytest.from_fixture("openapi_schema").parametrize()
+# Operations whose handler is not written yet (new-service --from-contract) answer 501 on
+# purpose; they join the run once their pending tag is removed.
+@schemathesis.pytest.from_fixture("openapi_schema").exclude(tag=PENDING_TAG).parametrize()
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_own_openapi_contract(case: Any, openapi_api: InProcessApi) -> None:
     """Property-based: schemathesis sends what the schema allows and what it does not, and

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
+from tools.contracts.breaking import openapi_breaks
 from tools.new_service import registry
+from tools.new_service.from_contract import ContractError, FromContract, load
 from tools.new_service.naming import InvalidName, check_name
 
 
@@ -108,6 +110,24 @@ def generate_lockfile(repo: Path, name: str) -> None:
         )
 
 
+def _requirement_lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
+
+
+def sibling_lockfile(repo: Path, name: str, requirements: str) -> tuple[str, str] | None:
+    """(module, lockfile text for ``name``) of a module with exactly these requirements: its
+    pins serve the new module too, the same versions across modules, without a new resolve."""
+    wanted = _requirement_lines(requirements)
+    for listing in sorted((repo / "3rdparty/python").glob("*-requirements.txt")):
+        module = listing.name.removesuffix("-requirements.txt")
+        lock = repo / f"lockfiles/{module}.lock"
+        if module == name or not (repo / "modules" / module).is_dir() or not lock.is_file():
+            continue
+        if _requirement_lines(listing.read_text()) == wanted:
+            return module, lock.read_text().replace(f"--resolve={module}\n", f"--resolve={name}\n", 1)
+    return None
+
+
 def write_compose_file(repo: Path) -> None:
     """docker-compose.yml gets the new module's containers (stack/local/compose.py)."""
     result = subprocess.run([sys.executable, "stack/local/compose.py"], cwd=repo)  # noqa: S603 - our script
@@ -132,6 +152,17 @@ def write_contract(repo: Path, name: str) -> None:
         raise NewServiceError(f"writing modules/{name}'s contract failed (exit {result.returncode}, output above)")
 
 
+def check_contract_kept(repo: Path, name: str, source: FromContract) -> None:
+    """The module's API, as its code now defines it, offers what the document promised."""
+    written = json.loads((repo / f"modules/{name}/backend/public/contract/openapi.json").read_text())
+    breaks = openapi_breaks(source.spec, written)
+    if breaks:
+        raise NewServiceError(
+            f"the module made from {source.source} would not keep that contract (a construct the generator "
+            "does not carry over); simplify these parts of the document:\n  " + "\n  ".join(breaks)
+        )
+
+
 def declare_uses(declaration: Path, uses: list[str]) -> None:
     """module.toml says which modules this one uses: its stack may send to their queues."""
     text = declaration.read_text()
@@ -142,7 +173,14 @@ def declare_uses(declaration: Path, uses: list[str]) -> None:
 
 
 def create_service(
-    repo: Path, name: str, has_api: bool, has_worker: bool, uses: list[str], lock: bool = True, database: bool = False
+    repo: Path,
+    name: str,
+    has_api: bool,
+    has_worker: bool,
+    uses: list[str],
+    lock: bool = True,
+    database: bool = False,
+    contract: Path | None = None,
 ) -> None:
     if not (has_api or has_worker):
         raise NewServiceError("a service needs an API, a worker or both: drop one of --no-api / --no-worker")
@@ -156,6 +194,15 @@ def create_service(
         if not (repo / "modules" / provider / "backend" / "public").is_dir():
             raise NewServiceError(f"--uses {provider}: there is no module with a public package at modules/{provider}")
     check_clean(repo, name, uses)
+    if contract is not None and not has_api:
+        raise NewServiceError("--from-contract makes the module's API from the document: drop --no-api")
+    source = None
+    if contract is not None:
+        try:
+            source = load(contract)
+            models, routes = source.models(), source.routes(name)
+        except ContractError as error:
+            raise NewServiceError(str(error)) from error
 
     changes = Changes(repo)
     try:
@@ -170,12 +217,16 @@ def create_service(
                         "has_api": "yes" if has_api else "no",
                         "has_worker": "yes" if has_worker else "no",
                         "has_database": "yes" if database else "no",
+                        "from_contract": "yes" if source else "no",
                     },
                 )
             )
             requirements = (rendered / "requirements.txt").read_text()
             (rendered / "requirements.txt").unlink()
             declare_uses(rendered / "module.toml", uses)
+            if source is not None:
+                (rendered / "backend/schemas/api_models.py").write_text(models)
+                (rendered / "backend/api/contract_routes.py").write_text(routes)
             changes.move_dir(rendered, f"modules/{name}")
         changes.write(f"3rdparty/python/{name}-requirements.txt", requirements)
         changes.edit("3rdparty/python/BUILD", lambda text: registry.add_requirements_target(text, name))
@@ -194,9 +245,19 @@ def create_service(
         write_compose_file(repo)
         if lock:
             changes.originals.setdefault(repo / f"lockfiles/{name}.lock", None)
-            generate_lockfile(repo, name)
+            sibling = sibling_lockfile(repo, name, requirements)
+            if sibling is None:
+                generate_lockfile(repo, name)
+            else:
+                changes.write(f"lockfiles/{name}.lock", sibling[1])
+                print(
+                    f"lockfiles/{name}.lock: the same requirements as modules/{sibling[0]}, so the same pins "
+                    f"(newer releases: ./pants generate-lockfiles --resolve={name})"
+                )
             format_module(repo, name)
             write_contract(repo, name)
+            if source is not None:
+                check_contract_kept(repo, name, source)
     except BaseException:
         changes.undo()
         raise
@@ -214,6 +275,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="a PostgreSQL database: SQLAlchemy, Alembic migrations, a repository (docs/database.md)",
     )
     parser.add_argument(
+        "--from-contract",
+        dest="contract",
+        type=Path,
+        metavar="OPENAPI_FILE",
+        help="start the API from an OpenAPI 3 document: models and route stubs generated (docs/contracts.md)",
+    )
+    parser.add_argument(
         "--uses",
         action="append",
         default=[],
@@ -227,7 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         repo = find_repo_root(Path.cwd())
-        create_service(repo, args.name, args.has_api, args.has_worker, args.uses, database=args.database)
+        contract = None if args.contract is None else Path.cwd() / args.contract
+        create_service(
+            repo, args.name, args.has_api, args.has_worker, args.uses, database=args.database, contract=contract
+        )
     except (NewServiceError, registry.RegistryError) as error:
         print(f"new-service: {error}\nNothing was changed.", file=sys.stderr)
         return 2

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter, Response, status
 
-from [[ cookiecutter.service_name ]].backend.api.dependencies import Jobs
+[% if cookiecutter.from_contract == "yes" %]from [[ cookiecutter.service_name ]].backend.api import contract_routes
+[% endif %]from [[ cookiecutter.service_name ]].backend.api.dependencies import Jobs
 from [[ cookiecutter.service_name ]].backend.schemas import [[ cookiecutter.service_class ]]Job, TaskRequest
 from stack.libs.jobs.api import IdempotencyKey, job_answer
 
@@ -21,3 +22,8 @@ def submit_task(request: TaskRequest, jobs: Jobs, idempotency_key: IdempotencyKe
 def read_task(job_id: str, jobs: Jobs) -> Response:
     """A task: queued, done (with its result) or failed (with the reason)."""
     return job_answer(jobs.get(job_id))
+[% if cookiecutter.from_contract == "yes" %]
+
+# The operations of the contract the module was made from (new-service --from-contract).
+router.include_router(contract_routes.router)
+[% endif %]
