@@ -13,13 +13,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cookiecutter.main import cookiecutter
 
 from tools.contracts.breaking import openapi_breaks
 from tools.new_service import registry
-from tools.new_service.from_contract import ContractError, FromContract, load
 from tools.new_service.naming import InvalidName, check_name
+
+if TYPE_CHECKING:
+    from tools.new_service.from_contract import FromContract
 
 
 class NewServiceError(Exception):
@@ -152,7 +155,7 @@ def write_contract(repo: Path, name: str) -> None:
         raise NewServiceError(f"writing modules/{name}'s contract failed (exit {result.returncode}, output above)")
 
 
-def check_contract_kept(repo: Path, name: str, source: FromContract) -> None:
+def check_contract_kept(repo: Path, name: str, source: "FromContract") -> None:
     """The module's API, as its code now defines it, offers what the document promised."""
     written = json.loads((repo / f"modules/{name}/backend/public/contract/openapi.json").read_text())
     breaks = openapi_breaks(source.spec, written)
@@ -198,6 +201,9 @@ def create_service(
         raise NewServiceError("--from-contract makes the module's API from the document: drop --no-api")
     source = None
     if contract is not None:
+        # Imported here: the generator is needed only by --from-contract (and only in the tools resolve).
+        from tools.new_service.from_contract import ContractError, load
+
         try:
             source = load(contract)
             models, routes = source.models(), source.routes(name)
@@ -277,7 +283,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--from-contract",
         dest="contract",
-        type=Path,
         metavar="OPENAPI_FILE",
         help="start the API from an OpenAPI 3 document: models and route stubs generated (docs/contracts.md)",
     )
