@@ -189,6 +189,8 @@ def create_service(
         raise NewServiceError("a service needs an API, a worker or both: drop one of --no-api / --no-worker")
     if database and not has_worker:
         raise NewServiceError("--with-database needs the worker: its image runs the migrations (drop --no-worker)")
+    if contract is not None and not has_api:
+        raise NewServiceError("--from-contract makes the module's API from the document: drop --no-api")
     try:
         check_name(name, repo)
     except InvalidName as invalid:
@@ -197,8 +199,6 @@ def create_service(
         if not (repo / "modules" / provider / "backend" / "public").is_dir():
             raise NewServiceError(f"--uses {provider}: there is no module with a public package at modules/{provider}")
     check_clean(repo, name, uses)
-    if contract is not None and not has_api:
-        raise NewServiceError("--from-contract makes the module's API from the document: drop --no-api")
     source = None
     if contract is not None:
         # Imported here: the generator is needed only by --from-contract (and only in the tools resolve).
