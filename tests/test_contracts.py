@@ -1,6 +1,7 @@
 """Contracts (docs/contracts.md) in a render: renaming a field of reports' answers fails the
 contract check; the refreshed contract fails the breaking-change check of the pull request
-unless it is announced (`feat!:`); and a consumer's check of what it reads fails with it."""
+unless it is announced (`feat!:`); and the contract test of a module made with `--uses reports`
+fails with it."""
 
 import subprocess
 import sys
@@ -11,24 +12,9 @@ import pytest
 from tests.rendering import copy_project, git, pants
 
 CONTRACT_TEST = "modules/reports/backend/tests/test_contract.py"
-# What a consumer of reports checks: the answer fields it reads are in reports' contract.
-CONSUMER_TEST = """\
-from reports.backend import public as reports
-from stack.contracts.consumer import RecordingSqs, provider_contract
-
-REPORTS = provider_contract(reports)
-
-
-def test_reports_accepts_what_we_send() -> None:
-    sqs = RecordingSqs()
-    reports.ReportsPublisher(sqs, "queue-url").publish(reports.ReportRequest(title="t", values=[1.0]))
-    REPORTS.check_message(sqs.bodies[0])
-
-
-def test_reports_still_answers_what_we_read() -> None:
-    REPORTS.check_reads("GET", "/reports/{job_id}", 200, ["state", "result.total"])
-"""
-CONSUMER_PATH = "modules/reports/backend/tests/test_consumer_view.py"
+# gateway was made with `new-service --uses reports`: its generated contract test checks
+# the fields of reports' answers it reads (tests/services.py).
+CONSUMER_TEST = "modules/gateway/backend/tests/test_uses_reports.py"
 
 
 def check_breaking(repo: Path, title: str) -> subprocess.CompletedProcess:
@@ -37,14 +23,10 @@ def check_breaking(repo: Path, title: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def renamed(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the render on a branch where ReportSummary.total is called sum."""
-    repo = copy_project(project, tmp_path_factory.mktemp("contracts") / "repo")
+def renamed(new_services: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the render with gateway, on a branch where ReportSummary.total is called sum."""
+    repo = copy_project(new_services, tmp_path_factory.mktemp("contracts") / "repo")
     git(repo, "switch", "-q", "-c", "rename-total")
-    (repo / CONSUMER_PATH).write_text(CONSUMER_TEST)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "test: what a consumer reads from reports")
-    git(repo, "branch", "-f", "main")  # the consumer's test is on main too: only the rename differs
     schemas = repo / "modules/reports/backend/schemas/reports.py"
     schemas.write_text(schemas.read_text().replace("    total: float\n", "    sum: float\n"))
     summaries = repo / "modules/reports/backend/service/summaries.py"
@@ -61,10 +43,10 @@ def test_a_renamed_field_fails_the_contract_check_and_the_pull_request_needs_fea
     pants(renamed, "run", "modules/reports/backend/contract.py")
     git(renamed, "commit", "-q", "-am", "feat(reports): call the total sum")
     # The committed contract matches again; the consumer's view of reports no longer holds.
-    after = pants(renamed, "test", CONTRACT_TEST, CONSUMER_PATH, check=False)
+    after = pants(renamed, "test", CONTRACT_TEST, CONSUMER_TEST, check=False)
     output = after.stdout + after.stderr
     assert "test_contract.py - succeeded" in output, output[-4000:]
-    assert "test_consumer_view.py - failed" in output, output[-4000:]
+    assert "test_uses_reports.py - failed" in output, output[-4000:]
     assert "no longer answers result.total" in output
 
     unannounced = check_breaking(renamed, "feat(reports): call the total sum")

@@ -9,96 +9,16 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
 import yaml
 
 from tests.rendering import git, pants, render_project
+from tests.services import NEW_SERVICE, GoalsRun, passed_cases, postgres_pids
 
-NEW_SERVICE = ("run", "tools/new_service:new-service", "--")
-
-CONSUMER_CODE = """\
-from cash_ledger.backend.public import CashLedgerPublisher, TaskRequest
-from reports.backend.public import ReportRequest, ReportsPublisher
-
-
-def forward_to_ledger(publisher: CashLedgerPublisher, text: str) -> str:
-    \"\"\"Hand text to the ledger module's worker through its public publisher.\"\"\"
-    return publisher.publish(TaskRequest(text=text))
-
-
-def forward_to_reports(publisher: ReportsPublisher, values: list[float]) -> str:
-    \"\"\"Hand numbers to the example module's worker through its public publisher.\"\"\"
-    return publisher.publish(ReportRequest(title="from gateway", values=values))
-"""
-
-CONSUMER_TEST = """\
-import boto3
-from moto import mock_aws
-
-from cash_ledger.backend import public as ledger_public
-from cash_ledger.backend.public import CashLedgerPublisher
-from gateway.backend.service.forwarding import forward_to_ledger, forward_to_reports
-from reports.backend import public as reports_public
-from reports.backend.public import ReportsPublisher
-from stack.contracts.consumer import provider_contract
-
-
-@mock_aws
-def test_gateway_hands_work_to_ledger_and_reports() -> None:
-    sqs = boto3.client("sqs", region_name="eu-west-1")
-    ledger = sqs.create_queue(QueueName="cash-ledger-jobs")["QueueUrl"]
-    reports = sqs.create_queue(QueueName="reports-jobs")["QueueUrl"]
-    ledger_job = forward_to_ledger(CashLedgerPublisher(sqs, ledger), "an entry")
-    report_job = forward_to_reports(ReportsPublisher(sqs, reports), [1.0, 2.0])
-    ledger_body = sqs.receive_message(QueueUrl=ledger)["Messages"][0]["Body"]
-    report_body = sqs.receive_message(QueueUrl=reports)["Messages"][0]["Body"]
-    assert ledger_job in ledger_body and report_job in report_body
-    # What gateway sends and reads is in the providers' committed contracts (docs/contracts.md).
-    provider_contract(ledger_public).check_message(ledger_body)
-    provider_contract(reports_public).check_message(report_body)
-    provider_contract(reports_public).check_reads("GET", "/reports/{job_id}", 200, ["state", "result.total"])
-"""
-
-# gateway's API starts from a contract (docs/contracts.md): its operations are generated.
-GATEWAY_CONTRACT = """\
-openapi: 3.1.0
-info:
-  title: gateway
-  version: "1"
-paths:
-  /routes/{routeId}:
-    get:
-      operationId: getRoute
-      parameters:
-        - name: routeId
-          in: path
-          required: true
-          schema:
-            type: string
-      responses:
-        "200":
-          description: The route
-          content:
-            application/json:
-              schema:
-                $ref: "#/components/schemas/Route"
-        "404":
-          description: No such route
-components:
-  schemas:
-    Route:
-      type: object
-      required: [routeId, target]
-      properties:
-        routeId:
-          type: string
-        target:
-          type: string
-          enum: [ledger, reports]
-"""
 CONTRACT_FILES = {"backend/api/contract_routes.py", "backend/schemas/api_models.py"}
+# What gateway relies on in each module it uses, written by --uses (docs/contracts.md).
+USES_TESTS = {"backend/tests/test_uses_cash_ledger.py", "backend/tests/test_uses_reports.py"}
 
 # Files of a module that are its own (its domain); every other file is the platform's
 # wiring and must be the same in every module, the example included.
@@ -136,27 +56,6 @@ def project_copy(tmp_path: Path) -> Path:
     return render_project(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def two_services(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """cash_ledger (worker only), then gateway (API and worker, its API from a contract) using
-    cash_ledger and reports."""
-    project = render_project(tmp_path_factory.mktemp("services"))
-    pants(project, *NEW_SERVICE, "cash_ledger", "--no-api")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Add cash_ledger (worker only)")
-    (project.parent / "gateway.yaml").write_text(GATEWAY_CONTRACT)
-    made = pants(
-        project, *NEW_SERVICE, "gateway", "--uses", "cash_ledger", "--uses", "reports", "--from-contract", "../gateway.yaml"
-    )
-    # Same requirements as cash_ledger: its pins are reused, no second resolve.
-    assert "the same requirements as modules/cash_ledger" in made.stdout
-    (project / "modules/gateway/backend/service/forwarding.py").write_text(CONSUMER_CODE)
-    (project / "modules/gateway/backend/tests/test_forwarding.py").write_text(CONSUMER_TEST)
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Add gateway using cash_ledger and reports")
-    return project
-
-
 def module_files(module: Path, skip: set[str]) -> dict[str, str]:
     return {
         str(path.relative_to(module)): path.read_text()
@@ -167,9 +66,9 @@ def module_files(module: Path, skip: set[str]) -> dict[str, str]:
     }  # fmt: skip
 
 
-def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
-    ledger = two_services / "modules/cash_ledger/backend"
-    gateway = two_services / "modules/gateway/backend"
+def test_new_modules_have_the_parts_asked_for(new_services: Path) -> None:
+    ledger = new_services / "modules/cash_ledger/backend"
+    gateway = new_services / "modules/gateway/backend"
     assert (ledger / "worker").is_dir() and not (ledger / "api").exists()
     assert (gateway / "api").is_dir() and (gateway / "worker").is_dir()
     assert not (ledger / "tests/test_reliability.py").exists()  # the process suite needs an API
@@ -179,15 +78,19 @@ def test_new_modules_have_the_parts_asked_for(two_services: Path) -> None:
     assert operation["operationId"] == "getRoute" and {"200", "404", "501"} <= set(operation["responses"])
     assert "handler-pending" in operation["tags"]
     assert "class Route(ContractModel):" in (gateway / "schemas/api_models.py").read_text()
+    # A contract test per module it uses: what it sends each, and what it reads from reports' API.
+    assert "READS = " not in (gateway / "tests/test_uses_cash_ledger.py").read_text()  # no API to read
+    uses_reports = (gateway / "tests/test_uses_reports.py").read_text()
+    assert '("GET", "/reports/{job_id}", 200): [' in uses_reports and '"result.total",' in uses_reports
     for name in ("cash_ledger", "gateway"):
-        assert (two_services / f"lockfiles/{name}.lock").is_file()
-        assert (two_services / f"3rdparty/python/{name}-requirements.txt").is_file()
-        assert f'{name} = "lockfiles/{name}.lock"' in (two_services / "pants.toml").read_text()
+        assert (new_services / f"lockfiles/{name}.lock").is_file()
+        assert (new_services / f"3rdparty/python/{name}-requirements.txt").is_file()
+        assert f'{name} = "lockfiles/{name}.lock"' in (new_services / "pants.toml").read_text()
 
 
-def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(two_services: Path, project: Path) -> None:
+def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(new_services: Path, project: Path) -> None:
     """Everything but the domain files is the same as modules/reports, name for name."""
-    made = module_files(two_services / "modules/gateway", NEW_MODULE_DOMAIN | CONTRACT_FILES | {
+    made = module_files(new_services / "modules/gateway", NEW_MODULE_DOMAIN | CONTRACT_FILES | USES_TESTS | {
         "backend/service/forwarding.py", "backend/tests/test_forwarding.py"})
     example = module_files(project / "modules/reports", REPORTS_DOMAIN)
 
@@ -196,7 +99,7 @@ def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(two_serv
 
     assert sorted(made) == sorted(example), "the two modules have different wiring files"
     # module.toml: the same declaration but for the modules it uses, which --uses wrote.
-    declared = (two_services / "modules/gateway/module.toml").read_text()
+    declared = (new_services / "modules/gateway/module.toml").read_text()
     assert '\nuses = ["cash_ledger", "reports"]\n' in declared
     reports_declaration = (project / "modules/reports/module.toml").read_text()
     assert as_reports(declared.replace('["cash_ledger", "reports"]', "[]")) == reports_declaration
@@ -204,24 +107,15 @@ def test_a_module_made_by_the_command_is_wired_exactly_like_the_example(two_serv
     assert drifted == [], f"wiring that differs from modules/reports: {drifted}"
 
 
-def test_everything_passes_with_the_new_services(two_services: Path) -> None:
+def test_everything_passes_with_the_new_services(new_services: Path, new_services_goals: GoalsRun) -> None:
     # gateway's tests include the platform's suites: the API proofs and the process proofs
     # (SIGKILL, SIGTERM, poison message, bad input, bounded load) on real processes.
-    pants(
-        two_services, "tailor", "--check", "update-build-files", "--check", "lint", "check", "test", "--test-report", "::"
-    )
-    pants(two_services, "--filter-target-type=-docker_image", "package", "::")
-    assert (two_services / "dist/modules.gateway.backend.api/api-server.pex").is_file()
-    assert (two_services / "dist/modules.cash_ledger.backend.worker/queue-worker.pex").is_file()
+    assert (new_services / "dist/modules.gateway.backend.api/api-server.pex").is_file()
+    assert (new_services / "dist/modules.cash_ledger.backend.worker/queue-worker.pex").is_file()
     # The platform's suites ran on the new module, every case of them (JUnit reports).
-    reports = two_services / "dist/test/reports"
     passed = set()
-    for name in ("test_reliability", "test_api_contract"):
-        # Named after the file and, for a target with its own name, the target.
-        (report,) = reports.glob(f"modules.gateway.backend.tests.{name}.py*.xml")
-        tree = ElementTree.parse(report)
-        cases = tree.getroot().iter("testcase")
-        passed |= {case.get("name", "") for case in cases if not list(case)}  # no failure/error/skipped child
+    for name in ("test_reliability", "test_api_contract", "test_uses_reports", "test_uses_cash_ledger"):
+        passed |= passed_cases(new_services, f"modules.gateway.backend.tests.{name}.py*.xml")
     for case in (
         "test_sigkill_mid_job_then_restart_does_every_job_exactly_once",
         "test_sigterm_during_work_loses_nothing",
@@ -230,35 +124,42 @@ def test_everything_passes_with_the_new_services(two_services: Path) -> None:
         "test_bounded_load_run_has_no_errors_and_loses_no_job",
         "test_a_failed_send_with_a_key_is_queued_by_the_retry",
         "test_same_key_same_job_other_request_422",
+        "test_reports_queue_accepts_what_gateway_sends",
+        "test_reports_still_answers_what_gateway_reads",
+        "test_cash_ledger_queue_accepts_what_gateway_sends",
     ):
         assert case in passed, f"{case} did not pass for gateway: {sorted(passed)}"
     assert any(name.startswith("test_the_api_keeps_its_own_openapi_contract") for name in passed)
 
 
-def test_compose_file_lists_every_module(two_services: Path) -> None:
-    services = yaml.safe_load((two_services / "docker-compose.yml").read_text())["services"]
+def test_compose_file_lists_every_module(new_services: Path) -> None:
+    services = yaml.safe_load((new_services / "docker-compose.yml").read_text())["services"]
     assert {"cash-ledger-worker", "gateway-api", "gateway-worker", "reports-api", "reports-worker"} <= set(services)
     assert "cash-ledger-api" not in services
-    assert services["setup"]["entrypoint"][2:] == ["cash_ledger:120:5", "gateway:120:5", "reports:120:5"]
+    assert services["setup"]["entrypoint"][2:] == ["billing:120:5", "cash_ledger:120:5", "gateway:120:5", "reports:120:5"]
     uses = json.loads(services["gateway-api"]["environment"]["GATEWAY_USES_QUEUE_URLS"])
     assert uses == {name: f"http://moto:5000/123456789012/{name.replace('_', '-')}-jobs" for name in ("cash_ledger", "reports")}
-    check = subprocess.run([sys.executable, "stack/local/compose.py", "--check"], cwd=two_services)
+    check = subprocess.run([sys.executable, "stack/local/compose.py", "--check"], cwd=new_services)
     assert check.returncode == 0
 
 
-def test_the_whole_repository_runs_locally_and_a_job_completes_in_each_module(two_services: Path) -> None:
-    done = pants(two_services, "run", "stack/local:up", "--", "--demo")
+def test_the_whole_repository_runs_locally_and_a_job_completes_in_each_module(new_services: Path) -> None:
+    before = postgres_pids()
+    done = pants(new_services, "run", "stack/local:up", "--", "--demo")
     # A job through each API, and one over each uses link: cash_ledger has no API, so its
     # job comes from gateway's link, on the queue URL the runtime handed gateway.
-    completed = "every demo job completed: gateway, reports, gateway -> cash_ledger, gateway -> reports"
+    completed = "every demo job completed: billing, gateway, reports, gateway -> cash_ledger, gateway -> reports"
     assert completed in done.stdout, done.stdout[-3000:]
     assert "sent to GATEWAY_USES_QUEUE_URLS['cash_ledger']" in done.stdout
     assert "cash_ledger-worker pid" in done.stdout  # worker-only modules run too
+    # billing's job wrote its row in the PostgreSQL that up started, and stopped again.
+    assert "word count recorded" in done.stdout, done.stdout[-3000:]
+    assert postgres_pids() <= before, "up left its PostgreSQL running"
 
 
-def test_dockerfiles_of_the_template_and_new_services_pass_hadolint(two_services: Path) -> None:
-    dockerfiles = sorted(two_services.glob("modules/*/backend/*/Dockerfile"))
-    assert {p.parent.parent.parent.name for p in dockerfiles} == {"reports", "cash_ledger", "gateway"}
+def test_dockerfiles_of_the_template_and_new_services_pass_hadolint(new_services: Path) -> None:
+    dockerfiles = sorted(new_services.glob("modules/*/backend/*/Dockerfile"))
+    assert {p.parent.parent.parent.name for p in dockerfiles} == {"billing", "reports", "cash_ledger", "gateway"}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "hadolint"), "--no-color", "--failure-threshold", "info",
          *map(str, dockerfiles)],
@@ -267,13 +168,13 @@ def test_dockerfiles_of_the_template_and_new_services_pass_hadolint(two_services
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(two_services: Path, tmp_path: Path) -> None:
-    before = git(two_services, "rev-parse", "HEAD").strip()
+def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(new_services: Path, tmp_path: Path) -> None:
+    before = git(new_services, "rev-parse", "HEAD").strip()
     # The provider's public code is built into the consumer's image: both are delivered.
-    publisher = two_services / "modules/cash_ledger/backend/public/publisher.py"
+    publisher = new_services / "modules/cash_ledger/backend/public/publisher.py"
     publisher.write_text(publisher.read_text() + "\n# a change\n")
-    git(two_services, "commit", "-q", "-am", "fix(cash_ledger): a change")
-    after = git(two_services, "rev-parse", "HEAD").strip()
+    git(new_services, "commit", "-q", "-am", "fix(cash_ledger): a change")
+    after = git(new_services, "rev-parse", "HEAD").strip()
     try:
         event = tmp_path / "push.json"
         event.write_text(json.dumps({"ref": "refs/heads/dev", "before": before, "after": after, "deleted": False,
@@ -281,10 +182,10 @@ def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(two_servi
         result = subprocess.run(
             [sys.executable, "-m", "tools.delivery", "plan", "--event-name", "push", "--event-path", str(event),
              "--pulumi-org", "acme"],
-            cwd=two_services, capture_output=True, text=True, check=True,
+            cwd=new_services, capture_output=True, text=True, check=True,
         )
     finally:
-        git(two_services, "reset", "-q", "--hard", before)
+        git(new_services, "reset", "-q", "--hard", before)
     plan = json.loads(result.stdout)
     assert plan["services"] == ["cash_ledger", "gateway"]
     assert [stack["qualified"] for stack in plan["stacks"]] == [
@@ -298,8 +199,8 @@ def test_delivery_plan_picks_up_a_changed_new_service_and_its_consumer(two_servi
     ]
 
 
-def test_consumer_gets_public_code_only(two_services: Path) -> None:
-    deps = pants(two_services, "dependencies", "--transitive", "modules/gateway/backend/service/forwarding.py").stdout
+def test_consumer_gets_public_code_only(new_services: Path) -> None:
+    deps = pants(new_services, "dependencies", "--transitive", "modules/gateway/backend/service/forwarding.py").stdout
     assert "modules/cash_ledger/backend/public/publisher.py@resolve=gateway" in deps
     ledger_private = [
         line for line in deps.splitlines()
@@ -308,11 +209,11 @@ def test_consumer_gets_public_code_only(two_services: Path) -> None:
     assert ledger_private == []
 
 
-def test_private_import_from_another_module_is_rejected(two_services: Path, tmp_path: Path) -> None:
-    private = two_services / "modules/gateway/backend/service/private_use.py"
+def test_private_import_from_another_module_is_rejected(new_services: Path, tmp_path: Path) -> None:
+    private = new_services / "modules/gateway/backend/service/private_use.py"
     private.write_text("from cash_ledger.backend.service import JOBS\n\nSERVICE = JOBS\n")
     try:
-        result = pants(two_services, "dependencies", "modules/gateway::", check=False)
+        result = pants(new_services, "dependencies", "modules/gateway::", check=False)
     finally:
         private.unlink()
     assert result.returncode != 0

@@ -38,6 +38,9 @@ class ModuleDeclaration:
     # (<PREFIX>USES_QUEUE_URLS) and, in AWS, sqs:SendMessage on exactly those queues.
     uses: tuple[str, ...] = ()
     queue: QueueDeclaration = field(default_factory=QueueDeclaration)
+    # A PostgreSQL of its own (docs/database.md): an RDS instance in AWS, a database of the
+    # local PostgreSQL under `up` and docker-compose. Its code lives in backend/database/.
+    database: bool = False
 
 
 _QUEUE_LIMITS = {"visibility_timeout_seconds": (0, 43200), "max_receives": (1, 1000)}
@@ -49,7 +52,7 @@ def parse_declaration(text: str, source: str, module: str | None = None) -> Modu
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise DeclarationError(f"{source}: not valid TOML: {error}") from error
-    _known(data, {"uses", "queue"}, source)
+    _known(data, {"uses", "queue", "database"}, source)
     uses = data.get("uses", [])
     if not isinstance(uses, list) or not all(isinstance(name, str) and _MODULE_NAME.fullmatch(name) for name in uses):
         raise DeclarationError(f'{source}: uses must be a list of module names, e.g. uses = ["reports"]')
@@ -65,7 +68,17 @@ def parse_declaration(text: str, source: str, module: str | None = None) -> Modu
             raise DeclarationError(
                 f"{source}: [queue] {key} must be a whole number from {low} to {high}, not {value!r}"
             )
-    return ModuleDeclaration(uses=tuple(sorted(set(uses))), queue=QueueDeclaration(**queue))
+    database = data.get("database")
+    if database is not None and not isinstance(database, dict):
+        raise DeclarationError(f"{source}: database must be a table: write [database] on a line of its own")
+    if database:
+        raise DeclarationError(
+            f"{source}: [database] takes no settings ({', '.join(sorted(database))}); sizes, backups and "
+            "Multi-AZ are the `database` settings of Pulumi.<stack>.yaml (docs/database.md)"
+        )
+    return ModuleDeclaration(
+        uses=tuple(sorted(set(uses))), queue=QueueDeclaration(**queue), database=database is not None
+    )
 
 
 def load_declaration(module_dir: Path) -> ModuleDeclaration:
@@ -77,6 +90,22 @@ def load_declaration(module_dir: Path) -> ModuleDeclaration:
             f"{path} is missing: every module declares its resources there (copy modules/reports/{FILE_NAME})"
         ) from None
     return parse_declaration(text, str(path), module_dir.name)
+
+
+def check_database_code(module_dir: Path, declaration: ModuleDeclaration) -> None:
+    """[database] and backend/database/ come together. Checked where the whole module is on
+    disk (the local runtime); a stack's test sandbox holds only the module.toml."""
+    path, code = module_dir / FILE_NAME, module_dir / "backend" / "database"
+    if declaration.database and not code.is_dir():
+        raise DeclarationError(
+            f"{path} declares [database] but {code} is missing: add the module's database code "
+            "(docs/database.md, 'Adding a database to an existing module') or remove [database]"
+        )
+    if code.is_dir() and not declaration.database:
+        raise DeclarationError(
+            f"{code} exists but {path} does not declare it: add a [database] table there, "
+            "so its stack, the local runtime and docker-compose give it a PostgreSQL"
+        )
 
 
 def check_uses(declarations: dict[str, ModuleDeclaration]) -> None:

@@ -71,8 +71,6 @@ class ServiceSpec:
     env_prefix: str
     has_api: bool = True
     has_worker: bool = True
-    # A PostgreSQL of its own (stack/infra/service_database.py, docs/database.md).
-    has_database: bool = False
     api_port: int = 8000
     # The most each process takes to exit after SIGTERM. The API's is uvicorn's
     # timeout_graceful_shutdown (backend/api/main.py); the worker's is handed to it as
@@ -81,8 +79,13 @@ class ServiceSpec:
     # leaving API task for as long as it may take to stop.
     api_shutdown_seconds: int = 10
     worker_shutdown_seconds: int = 25
-    # modules/<name>/module.toml: its queue's settings and the modules it uses.
+    # modules/<name>/module.toml: its queue's settings, the modules it uses, its database.
     declaration: ModuleDeclaration = field(default_factory=ModuleDeclaration)
+
+    @property
+    def has_database(self) -> bool:
+        """A PostgreSQL of its own (stack/infra/service_database.py, docs/database.md)."""
+        return self.declaration.database
 
 
 # Between the app's own shutdown bound and ECS's SIGKILL: log flushing, process exit.

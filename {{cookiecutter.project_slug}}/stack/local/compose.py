@@ -24,7 +24,7 @@ REGION = "{{ cookiecutter.aws_region }}"
 # Same version as moto in the locked resolves (a test compares them).
 MOTO_IMAGE = "motoserver/moto:5.2.5"
 FIRST_API_PORT = 8000
-# The PostgreSQL of the modules with a database (backend/database/), one database each.
+# The PostgreSQL of the modules with a database (module.toml's [database]), one database each.
 POSTGRES_IMAGE = "postgres:18.1"
 POSTGRES_PASSWORD = "local-only"  # noqa: S105 - a local container on loopback
 
@@ -67,10 +67,6 @@ def components(root: Path) -> list[tuple[str, list[str]]]:
         if parts:
             found.append((directory.parent.name, parts))
     return found
-
-
-def database_modules(root: Path) -> list[str]:
-    return [d.parent.name for d in sorted((root / "modules").glob("*/backend")) if (d / "database").is_dir()]
 
 
 def postgres_services(modules: list[str]) -> str:
@@ -140,7 +136,7 @@ def render(root: Path) -> str:
         condition: service_healthy
 """
     port = FIRST_API_PORT
-    with_database = database_modules(root)
+    with_database = [module for module, declaration in declarations.items() if declaration.database]
     for module, parts in modules:
         prefix = f"{module.upper()}_"
         declaration = declarations[module]

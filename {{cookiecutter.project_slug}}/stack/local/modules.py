@@ -1,8 +1,7 @@
 """The service modules of this repository as the local runtime sees them, found on disk
 (as tools/delivery finds them): a directory under modules/ with a backend/ package, an API
-if it has backend/api/, a worker if it has backend/worker/, a database if it has
-backend/database/, and its module.toml (queue settings, the modules it uses:
-stack/module_toml.py)."""
+if it has backend/api/, a worker if it has backend/worker/, and its module.toml (queue
+settings, the modules it uses, its database: stack/module_toml.py)."""
 
 import re
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from stack.module_toml import (
     ModuleDeclaration,
+    check_database_code,
     check_imports_declared,
     check_uses,
     load_declaration,
@@ -26,7 +26,11 @@ class ModuleParts:
     has_api: bool
     has_worker: bool
     declaration: ModuleDeclaration = field(default_factory=ModuleDeclaration)
-    has_database: bool = False
+
+    @property
+    def has_database(self) -> bool:
+        """A PostgreSQL database of its own (module.toml's [database])."""
+        return self.declaration.database
 
     @property
     def uses(self) -> tuple[str, ...]:
@@ -49,13 +53,13 @@ def discover_modules(root: Path) -> list[ModuleParts]:
         imported = {m for path in sources for m in _PUBLIC_IMPORT.findall(path.read_text())}
         declaration = declarations[directory.name]
         check_imports_declared(directory.name, declaration, imported & set(declarations))
+        check_database_code(directory, declaration)
         found.append(
             ModuleParts(
                 directory.name,
                 (backend / "api").is_dir(),
                 (backend / "worker").is_dir(),
                 declaration,
-                has_database=(backend / "database").is_dir(),
             )
         )
     return found

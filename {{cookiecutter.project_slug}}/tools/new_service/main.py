@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from cookiecutter.main import cookiecutter
 
 from tools.contracts.breaking import openapi_breaks
-from tools.new_service import registry
+from tools.new_service import consumer_tests, registry
 from tools.new_service.naming import InvalidName, check_name
 
 if TYPE_CHECKING:
@@ -230,6 +230,12 @@ def create_service(
             requirements = (rendered / "requirements.txt").read_text()
             (rendered / "requirements.txt").unlink()
             declare_uses(rendered / "module.toml", uses)
+            for provider in sorted(set(uses)):
+                text, notes = consumer_tests.render(name, provider, repo)
+                if text:
+                    (rendered / consumer_tests.test_path(provider)).write_text(text)
+                for note in notes:
+                    print(note)
             if source is not None:
                 (rendered / "backend/schemas/api_models.py").write_text(models)
                 (rendered / "backend/api/contract_routes.py").write_text(routes)

@@ -20,6 +20,7 @@ from stack.infra.policy import PolicyContext, enforce, evaluate
 from stack.infra.service_database import DATABASE_SIZES, database_size
 from stack.infra.service_stack import ServiceSpec, deploy
 from stack.infra.testing import IMAGE_DIGESTS, RecordingMocks, foundation_outputs, run_program
+from stack.module_toml import ModuleDeclaration
 
 FOUNDATION_REFERENCE = "organization/" + FOUNDATION_PROJECT + "/shared"
 FOUNDATION = foundation_outputs(AWS_ACCOUNT_ID, AWS_REGION, PROJECT_SLUG)
@@ -35,7 +36,9 @@ def deploy_billing(stack: str, **config):
     if stack == "prod":
         settings.setdefault("certificateArn", CERTIFICATE)
     return run_program(
-        lambda: deploy(ServiceSpec(name="billing", env_prefix="BILLING_", has_database=True)),
+        lambda: deploy(
+            ServiceSpec(name="billing", env_prefix="BILLING_", declaration=ModuleDeclaration(database=True))
+        ),
         project=f"{PROJECT_SLUG}-billing",
         stack=stack,
         config=settings,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs locked; only safe_load is used
 
+from stack.libs.database.settings import DatabaseSettings
 from stack.libs.settings import JobServiceSettings
 from stack.local import compose, resources
 from stack.module_toml import load_declaration
@@ -35,14 +36,14 @@ def test_a_new_module_makes_it_stale(tmp_path: Path) -> None:
             dockerfile.parent.mkdir(parents=True, exist_ok=True)
             dockerfile.write_text("FROM scratch\n")
     assert compose.main(["--check", "--root", str(tmp_path)]) == 0
-    (tmp_path / "modules/billing/backend/api").mkdir(parents=True)
-    (tmp_path / "modules/billing/backend/api/Dockerfile").write_text("FROM scratch\n")
-    (tmp_path / "modules/billing/module.toml").write_text("[queue]\nmax_receives = 2\n")
+    (tmp_path / "modules/added_later/backend/api").mkdir(parents=True)
+    (tmp_path / "modules/added_later/backend/api/Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "modules/added_later/module.toml").write_text("[queue]\nmax_receives = 2\n")
     assert compose.main(["--check", "--root", str(tmp_path)]) == 1
     assert compose.main(["--root", str(tmp_path)]) == 0
     written = yaml.safe_load((tmp_path / "docker-compose.yml").read_text())["services"]
-    assert "billing-api" in written
-    assert "billing:120:2" in written["setup"]["entrypoint"]
+    assert "added-later-api" in written
+    assert "added_later:120:2" in written["setup"]["entrypoint"]
 
 
 def test_every_module_has_its_containers_and_resources(services: dict) -> None:
@@ -67,9 +68,11 @@ def test_every_module_has_its_containers_and_resources(services: dict) -> None:
 
 
 def test_containers_read_only_settings_the_code_knows(services: dict) -> None:
-    fields = {name.upper() for name in JobServiceSettings.model_fields}
+    jobs = {name.upper() for name in JobServiceSettings.model_fields}
+    database = {name.upper() for name in DatabaseSettings.model_fields}
     shared = {"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
     for name, parts in compose.components(Path(".")):
+        fields = jobs | (database if load_declaration(Path(f"modules/{name}")).database else set())
         for part in parts:
             environment = services[f"{compose.aws_name(name)}-{part}"]["environment"]
             prefixed = {key.removeprefix(f"{name.upper()}_") for key in environment if key.startswith(name.upper())}
@@ -98,7 +101,7 @@ def test_a_module_with_a_database_gets_postgres_and_its_migrations_first(tmp_pat
         (tmp_path / f"modules/billing/backend/{part}").mkdir(parents=True)
     for part in ("api", "worker"):
         (tmp_path / f"modules/billing/backend/{part}/Dockerfile").write_text("FROM scratch\n")
-    (tmp_path / "modules/billing/module.toml").write_text("")
+    (tmp_path / "modules/billing/module.toml").write_text("[database]\n")
     assert compose.main(["--root", str(tmp_path)]) == 0
     document = yaml.safe_load((tmp_path / "docker-compose.yml").read_text())
     services = document["services"]

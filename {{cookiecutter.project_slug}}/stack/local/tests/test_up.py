@@ -77,6 +77,9 @@ def test_modules_are_found_on_disk_with_what_they_declare_and_selected_by_name(t
         ("[queue]\nmax_receive = 3", r"\[queue\] unknown setting max_receive"),
         ("[queue]\nmax_receives = 0", "max_receives must be a whole number from 1 to 1000"),
         ('uses = ["billing"]', "a module does not use itself"),
+        ('uses = ["ledger"]\n[database]', r"declares \[database\] but \S+/billing/backend/database is missing"),
+        ('uses = ["ledger"]\ndatabase = true', r"database must be a table: write \[database\]"),
+        ('uses = ["ledger"]\n[database]\nsize = 2', r"\[database\] takes no settings \(size\)"),
     ],
 )
 def test_a_wrong_declaration_is_refused_naming_the_file_and_the_fix(tmp_path: Path, declaration, message) -> None:
@@ -85,6 +88,15 @@ def test_a_wrong_declaration_is_refused_naming_the_file_and_the_fix(tmp_path: Pa
     (tmp_path / "modules/billing/backend/api/routes.py").write_text("from ledger.backend.public import X\n")
     with pytest.raises(DeclarationError, match=message):
         discover_modules(tmp_path)
+
+
+def test_a_database_is_what_module_toml_declares_and_its_code_must_be_there(tmp_path: Path) -> None:
+    make_module(tmp_path, "billing", ["api", "worker", "database"], "[database]\n")
+    make_module(tmp_path, "ledger", ["worker", "database"])
+    with pytest.raises(DeclarationError, match=r"ledger/backend/database exists but \S+ does not declare it"):
+        discover_modules(tmp_path)
+    (tmp_path / "modules/ledger/module.toml").write_text("[database]\n")
+    assert [(m.name, m.has_database) for m in discover_modules(tmp_path)] == [("billing", True), ("ledger", True)]
 
 
 def test_a_module_without_module_toml_is_refused(tmp_path: Path) -> None:

@@ -159,3 +159,11 @@ def test_it_may_send_to_the_modules_it_uses_and_to_nothing_else_of_theirs(deploy
         others = [s for s in statements if s.get("Sid") != "SendToUsedModules"]
         for outputs in used.values():
             assert outputs["queueArn"] not in json.dumps(others)
+
+
+def test_it_has_a_database_exactly_when_module_toml_declares_one(deployed):
+    _, result = deployed
+    instances = result.of_type("aws:rds/instance:Instance")
+    assert len(instances) == (1 if program.SERVICE.has_database else 0)
+    # The deploy runs the migrations of a module with a database from this export.
+    assert ("migrationTask" in result.outputs) is program.SERVICE.has_database
