@@ -20,13 +20,44 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def update_docs(text: str) -> None:
-    """Replace the results between the markers in benchmarks/README.md."""
+    """Replace the results between the markers in benchmarks/README.md. Sections this
+    workdir has not measured keep their earlier text, under that run's description."""
     page = DOCS.read_text()
     if START not in page or END not in page:
         raise SystemExit(f"{DOCS} lacks the {START} / {END} markers; not updated")
     before, rest = page.split(START, 1)
-    after = rest.split(END, 1)[1]
-    DOCS.write_text(f"{before}{START}\n{text.rstrip()}\n{END}{after}")
+    old, after = rest.split(END, 1)
+    DOCS.write_text(f"{before}{START}\n{merge_results(old, text).rstrip()}\n{END}{after}")
+
+
+def _split_sections(block: str) -> tuple[str, dict[str, str]]:
+    """(the text before the first section, section number to its text)."""
+    head, *parts = block.split("\n### ")
+    return head, {part.split(".", 1)[0]: "### " + part.rstrip() + "\n" for part in parts}
+
+
+def merge_results(old: str, new: str) -> str:
+    new_head, measured = _split_sections(new)
+    old_head, earlier = _split_sections(old)
+    kept = {number: text for number, text in earlier.items() if number not in measured}
+    if not kept:
+        return new
+    lines = old_head.splitlines()
+    # The earlier run's description: its own header, or what an earlier merge kept of it.
+    description = next((line.split(EARLIER, 1)[1] for line in lines if EARLIER in line), None)
+    if description is None:
+        description = next((line for line in lines if line.startswith("Measured ")), "")
+    note = f"Sections {', '.join(sorted(kept, key=_order))}{EARLIER}{description}"
+    sections = {**kept, **measured}
+    body = "\n".join(sections[number] for number in sorted(sections, key=_order))
+    return f"{new_head.rstrip()}\n\n{note.strip()}\n\n{body}"
+
+
+EARLIER = " are from an earlier run, not repeated in this one. "
+
+
+def _order(number: str) -> int:
+    return int(number.split("-")[0]) if number[:1].isdigit() else 99
 
 
 def main(argv: list[str] | None = None) -> int:
