@@ -22,20 +22,25 @@ LOWER_BOUNDS = ("minLength", "minItems", "minimum", "exclusiveMinimum", "minProp
 UPPER_BOUNDS = ("maxLength", "maxItems", "maximum", "exclusiveMaximum", "maxProperties")
 
 
+def resolve_ref(root: Schema, schema: Schema) -> Schema:
+    """``schema`` with its local ``$ref`` chain followed inside ``root`` (a missing target is {})."""
+    seen: set[str] = set()
+    while isinstance(schema, dict) and "$ref" in schema and schema["$ref"] not in seen:
+        seen.add(schema["$ref"])
+        node: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        schema = node
+    return schema if isinstance(schema, dict) else {}
+
+
 class _Walk:
     def __init__(self, old_root: Schema, new_root: Schema) -> None:
         self.roots = (old_root, new_root)
         self.found: list[str] = []
 
     def resolve(self, schema: Schema, side: int) -> Schema:
-        seen: set[str] = set()
-        while isinstance(schema, dict) and "$ref" in schema and schema["$ref"] not in seen:
-            seen.add(schema["$ref"])
-            node: Any = self.roots[side]
-            for part in schema["$ref"].removeprefix("#/").split("/"):
-                node = node.get(part, {}) if isinstance(node, dict) else {}
-            schema = node
-        return schema if isinstance(schema, dict) else {}
+        return resolve_ref(self.roots[side], schema)
 
     def compare(self, old: Schema, new: Schema, where: str, sends: bool, depth: int = 0) -> None:
         """``sends``: the client sends this (request, message); otherwise it reads it."""

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tools.contracts.breaking import resolve_ref
+
 # The platform's own routes (stack/libs/http): every module answers them, none consumes them.
 PLATFORM_PATHS = {"/health", "/ready"}
 # How deep the field list goes: deeper fields are rarely read one by one.
@@ -34,23 +36,12 @@ def exported_names(public_init: Path) -> set[str]:
     }
 
 
-def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    seen: set[str] = set()
-    while "$ref" in schema and schema["$ref"] not in seen:
-        seen.add(schema["$ref"])
-        node: Any = document
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
 def answer_fields(document: dict[str, Any], schema: dict[str, Any], prefix: str = "", depth: int = 1) -> list[str]:
     """Dotted names of an answer's fields (``result.total``), leaves only, in schema order.
     An optional object (anyOf [object, null]) counts as that object."""
-    schema = _resolve(document, schema)
+    schema = resolve_ref(document, schema)
     for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
-        resolved = _resolve(document, branch)
+        resolved = resolve_ref(document, branch)
         if resolved.get("properties"):
             schema = resolved
             break
@@ -65,15 +56,16 @@ def answer_fields(document: dict[str, Any], schema: dict[str, Any], prefix: str 
 
 def reads(openapi: dict[str, Any] | None) -> dict[tuple[str, str, int], list[str]]:
     """Every success answer of the provider's own operations, with its fields."""
+    document = openapi or {}
     found: dict[tuple[str, str, int], list[str]] = {}
-    for path, operations in sorted((openapi or {}).get("paths", {}).items()):
+    for path, operations in sorted(document.get("paths", {}).items()):
         if path in PLATFORM_PATHS:
             continue
         for method, operation in sorted(operations.items()):
             for status, response in sorted(operation.get("responses", {}).items()):
                 schema = response.get("content", {}).get("application/json", {}).get("schema")
                 if status.isdigit() and 200 <= int(status) < 300 and schema:
-                    fields = answer_fields(openapi or {}, schema)
+                    fields = answer_fields(document, schema)
                     if fields:
                         found[(method.upper(), path, int(status))] = fields
     return found
@@ -89,11 +81,6 @@ def sends(messages: dict[str, Any], exported: set[str]) -> tuple[str, dict[str, 
     if not model or model not in exported or not examples:
         return None
     return model, examples[0]
-
-
-def _exploded(items: list[str], indent: str) -> str:
-    # One item a line with a trailing comma: the formatters keep it that way.
-    return "".join(f"{indent}{item},\n" for item in items)
 
 
 def render(consumer: str, provider: str, repo: Path) -> tuple[str, list[str]]:
@@ -137,24 +124,16 @@ def render(consumer: str, provider: str, repo: Path) -> tuple[str, list[str]]:
         "",
         f"{constant} = provider_contract({provider})",
     ]
+    # One item a line, each with a trailing comma: the formatters keep lists that way.
     if message is not None:
         model, example = message
-        lines += [
-            f"# Requests {consumer} queues for the {provider} worker.",
-            "SENDS = [",
-            _exploded([repr(example)], "    ").rstrip("\n"),
-            "]",
-        ]
+        lines += [f"# Requests {consumer} queues for the {provider} worker.", "SENDS = [", f"    {example!r},", "]"]
     if answers:
         lines += [f"# The fields {consumer} reads from the answers of {provider}, per operation.", "READS = {"]
         for (method, path, status), fields in answers.items():
-            lines += [
-                f"    ({method!r}, {path!r}, {status}): [",
-                _exploded([repr(f) for f in fields], " " * 8) + "    ],",
-            ]
+            lines += [f"    ({method!r}, {path!r}, {status}): [", *(f"        {name!r}," for name in fields), "    ],"]
         lines.append("}")
     if message is not None:
-        model, _ = message
         lines += [
             "",
             "",
